@@ -1,0 +1,58 @@
+"""What the referees said, and the trace with their figures filled into every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from backprop_tui.engine.step import Step
+from backprop_tui.engine.trace import Trace
+from backprop_tui.numbers import agree
+
+
+@dataclass(frozen=True)
+class Figures:
+    """torch's figures (and the advisory finite differences) for one program and output."""
+
+    values: dict[str, float]
+    grads: dict[str, float | None]  # None: torch gives no gradient (a constant)
+    locals: dict[tuple[str, str], float]  # (of, wrt) -> ∂of/∂wrt on detached inputs
+    fd_grads: dict[str, float | None] = field(default_factory=dict)
+    fd_locals: dict[tuple[str, str], float | None] = field(default_factory=dict)
+
+
+def check_trace(trace: Trace) -> Trace:
+    """Run both referees (imports torch) and return the trace with every step checked."""
+    from backprop_tui.check.finite_diff import fd_figures
+    from backprop_tui.check.torch_referee import torch_figures
+
+    figures = torch_figures(trace.program, trace.output)
+    fd_grads, fd_locals = fd_figures(trace)
+    return apply_check(trace, replace(figures, fd_grads=fd_grads, fd_locals=fd_locals))
+
+
+def grad_agrees(engine: float | None, torch_grad: float | None, requires_grad: bool) -> bool:
+    if not requires_grad:
+        return engine is None and torch_grad is None
+    # torch says None for an input the output does not use: that is a zero gradient
+    return agree(engine, 0.0 if torch_grad is None else torch_grad)
+
+
+def apply_check(trace: Trace, fig: Figures) -> Trace:
+    steps: list[Step] = []
+    for s in trace.steps:
+        if s.phase == "forward":
+            tv = fig.values.get(s.target)
+            steps.append(replace(s, torch_value=tv, ok=agree(s.value, tv)))
+        elif s.phase == "local":
+            key = (s.target, s.wrt or "")
+            tv = fig.locals.get(key)
+            steps.append(replace(s, torch_value=tv, fd_value=fig.fd_locals.get(key), ok=agree(s.value, tv)))
+        elif s.phase == "backward":
+            tg = fig.grads.get(s.target)
+            req = trace.requires_grad[s.target]
+            shown = (0.0 if tg is None else tg) if req else None
+            steps.append(replace(s, torch_value=shown, fd_value=fig.fd_grads.get(s.target),
+                                 ok=grad_agrees(s.value, tg, req)))
+        else:
+            steps.append(s)
+    return replace(trace, steps=tuple(steps), figures=fig)

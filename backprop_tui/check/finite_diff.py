@@ -1,0 +1,70 @@
+"""Central finite differences: an advisory third opinion, in pure Python.
+
+Gradients by finite differences cost a forward pass per name (quadratic), so they are computed only
+for programs of up to FD_GRAD_LIMIT assignments; locals only for statements of modest size. Skipped
+figures are None and shown as "—".
+"""
+
+from __future__ import annotations
+
+from backprop_tui.engine.evaluate import eval_expr
+from backprop_tui.engine.trace import Trace
+from backprop_tui.lang.expr import Num, size
+
+FD_GRAD_LIMIT = 300
+FD_LOCAL_WORK = 5_000  # nodes evaluated per statement at most
+
+
+def _step(x: float) -> float:
+    return 1e-6 * max(1.0, abs(x))
+
+
+def fd_figures(trace: Trace) -> tuple[dict[str, float | None], dict[tuple[str, str], float | None]]:
+    return _fd_grads(trace), _fd_locals(trace)
+
+
+def _fd_locals(trace: Trace) -> dict[tuple[str, str], float | None]:
+    out: dict[tuple[str, str], float | None] = {}
+    values = trace.values
+    for a in trace.program.assignments:
+        if not a.reads:
+            continue
+        cheap = size(a.expr) * len(a.reads) <= FD_LOCAL_WORK
+        for name in a.reads:
+            out[(a.name, name)] = _central(lambda v, n=name, e=a.expr: eval_expr(e, {**values, n: v}),
+                                           values[name]) if cheap else None
+    return out
+
+
+def _fd_grads(trace: Trace) -> dict[str, float | None]:
+    program = trace.program
+    if len(program.assignments) > FD_GRAD_LIMIT:
+        return dict.fromkeys(program.names)
+    out: dict[str, float | None] = {}
+    stop = program.index[trace.output]  # type: ignore[attr-defined]
+    for i, a in enumerate(program.assignments):
+        if not trace.requires_grad[a.name]:
+            out[a.name] = None
+            continue
+        if i > stop:
+            out[a.name] = 0.0
+            continue
+
+        def output_at(v: float, i: int = i) -> float:
+            env = dict(trace.values)
+            env[program.assignments[i].name] = v
+            for later in program.assignments[i + 1: stop + 1]:
+                if not isinstance(later.expr, Num):
+                    env[later.name] = eval_expr(later.expr, env)
+            return env[trace.output]
+
+        out[a.name] = _central(output_at, trace.values[a.name])
+    return out
+
+
+def _central(f, x: float) -> float | None:  # type: ignore[no-untyped-def]
+    h = _step(x)
+    try:
+        return (f(x + h) - f(x - h)) / (2 * h)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return None  # the perturbed point left the domain: no third opinion here

@@ -1,0 +1,160 @@
+"""Symbolic expressions for display: simplifying constructors and a renderer with few parentheses.
+
+Only for what the screen shows (`∂y2/∂y1 = w2`); every number comes from the numeric rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from backprop_tui.lang.expr import Expr, Num, Op, Ref
+from backprop_tui.numbers import short
+
+ONE, ZERO = Num(1.0), Num(0.0)
+
+
+def is_num(e: Expr, v: float) -> bool:
+    return isinstance(e, Num) and e.value == v
+
+
+def mul(a: Expr, b: Expr) -> Expr:
+    if is_num(a, 0) or is_num(b, 0):
+        return ZERO
+    if is_num(a, 1):
+        return b
+    if is_num(b, 1):
+        return a
+    if is_num(a, -1):
+        return neg(b)
+    if is_num(b, -1):
+        return neg(a)
+    if isinstance(a, Num) and isinstance(b, Num):
+        return Num(a.value * b.value)
+    if isinstance(b, Num) and not isinstance(a, Num):  # numbers first: 2·x, not x·2
+        a, b = b, a
+    return Op("mul", (a, b))
+
+
+def add(a: Expr, b: Expr) -> Expr:
+    if is_num(a, 0):
+        return b
+    if is_num(b, 0):
+        return a
+    if isinstance(a, Num) and isinstance(b, Num):
+        return Num(a.value + b.value)
+    if isinstance(b, Op) and b.op == "neg":
+        return Op("sub", (a, b.args[0]))
+    return Op("add", (a, b))
+
+
+def sub(a: Expr, b: Expr) -> Expr:
+    if is_num(b, 0):
+        return a
+    if is_num(a, 0):
+        return neg(b)
+    return Op("sub", (a, b))
+
+
+def neg(a: Expr) -> Expr:
+    if isinstance(a, Num):
+        return Num(-a.value)
+    if isinstance(a, Op) and a.op == "neg":
+        return a.args[0]
+    return Op("neg", (a,))
+
+
+def div(a: Expr, b: Expr) -> Expr:
+    if is_num(b, 1):
+        return a
+    if is_num(a, 0):
+        return ZERO
+    return Op("div", (a, b))
+
+
+def power(a: Expr, b: Expr) -> Expr:
+    if is_num(b, 1):
+        return a
+    if is_num(b, 0):
+        return ONE
+    return Op("pow", (a, b))
+
+
+def call(fn: str, *args: Expr) -> Expr:
+    return Op(fn, args)
+
+
+# -- rendering --------------------------------------------------------------------------------------
+_PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+_SYMBOL = {"add": " + ", "sub": " - ", "mul": "·", "div": "/", "pow": "^"}
+ATOM = 5
+Leaf = Callable[[Expr], "str | None"]
+
+
+def _prec(node: Expr, leaf: Leaf | None) -> int:
+    if leaf is not None and (text := leaf(node)) is not None:
+        return 3 if text.startswith("-") else ATOM
+    if isinstance(node, Num):
+        return 3 if node.value < 0 else ATOM
+    if isinstance(node, Op):
+        return _PREC.get(node.op, ATOM)
+    return ATOM
+
+
+def render(root: Expr, leaf: Leaf | None = None, budget: int = 4000) -> str | None:
+    """Text of an expression; `leaf` may replace any node by text (a name's value, an alias).
+
+    Iterative (a 10,000-term sum renders without recursion); returns None past `budget` pieces.
+    """
+    out: list[str] = []
+    stack: list[Expr | str] = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        if len(out) > budget:
+            return None
+        if leaf is not None and (text := leaf(item)) is not None:
+            out.append(text)
+        elif isinstance(item, Num):
+            out.append(short(item.value))
+        elif isinstance(item, Ref):
+            out.append(item.name)
+        elif isinstance(item, Op):
+            _push_op(item, stack, leaf)
+    return "".join(out)
+
+
+def _wrap(child: Expr, need: int, stack: list[Expr | str], leaf: Leaf | None) -> list[Expr | str]:
+    if _prec(child, leaf) < need:
+        return ["(", child, ")"]
+    return [child]
+
+
+def _push_op(node: Op, stack: list[Expr | str], leaf: Leaf | None) -> None:
+    op, args = node.op, node.args
+    parts: list[Expr | str]
+    if op in ("add", "mul"):
+        p = _PREC[op]
+        parts = [*_wrap(args[0], p, stack, leaf), _SYMBOL[op], *_wrap(args[1], p, stack, leaf)]
+    elif op in ("sub", "div"):
+        p = _PREC[op]
+        parts = [*_wrap(args[0], p, stack, leaf), _SYMBOL[op], *_wrap(args[1], p + 1, stack, leaf)]
+    elif op == "pow":
+        parts = [*_wrap(args[0], ATOM, stack, leaf), "^", *_wrap(args[1], 4, stack, leaf)]
+    elif op == "neg":
+        parts = ["-", *_wrap(args[0], 2, stack, leaf)]  # -a·b reads as -(a·b); -(a + b) keeps its parens
+    else:
+        parts = [f"{op}("]
+        for i, arg in enumerate(args):
+            if i:
+                parts.append(", ")
+            parts.append(arg)
+        parts.append(")")
+        if op == "softmax":
+            parts.append(_subscript(node.index + 1))
+    stack.extend(reversed(parts))
+
+
+def _subscript(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))

@@ -1,0 +1,39 @@
+"""Read program text (or bytes) and pick the dialect: the chain language or the post's torch snippet."""
+
+from __future__ import annotations
+
+import re
+
+from backprop_tui.errors import BadInput
+from backprop_tui.lang.chain import parse_chain
+from backprop_tui.lang.program import Program
+
+_TORCH_DIALECT = re.compile(r"^\s*(import\s+torch\b|from\s+torch\b)|\btorch\s*\.", re.MULTILINE)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 or a message naming the line of the first bad byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise BadInput(f"the file is not UTF-8 text (byte 0x{data[err.start]:02x})", line, col) from None
+    return text.removeprefix("\ufeff")
+
+
+def is_torch_snippet(text: str) -> bool:
+    return _TORCH_DIALECT.search(text) is not None
+
+
+def parse_program(source: str | bytes, output: str | None = None) -> Program:
+    """Parse a chain program or a torch snippet; raises BadInput naming line and column."""
+    text = decode(source) if isinstance(source, bytes) else source
+    text = text.replace("\r\n", "\n")
+    if "\x00" in text:
+        raise BadInput("the program contains a NUL byte: is it a binary file?")
+    if is_torch_snippet(text):
+        from backprop_tui.lang.snippet import parse_snippet
+
+        return parse_snippet(text, output)
+    return parse_chain(text, output)
