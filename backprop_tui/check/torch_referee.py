@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from backprop_tui.check.figures import Figures
-from backprop_tui.lang.expr import Expr, Num, Ref, postorder
+from backprop_tui.lang.expr import Assignment, Expr, Num, Ref, postorder
 from backprop_tui.lang.program import Program
 
 DTYPE = torch.float64
@@ -48,7 +48,8 @@ def torch_eval(expr: Expr, env: dict[str, torch.Tensor], softmax_cache: dict[int
         elif node.op == "softmax":
             key = id(node.args)
             if key not in softmax_cache:  # p1, p2, p3 = softmax(...) share one softmax
-                stacked = torch.stack([_tensor(got[id(x)]) for x in node.args])
+                # broadcast: on the vectorised locals path a number may sit beside a column
+                stacked = torch.stack(torch.broadcast_tensors(*[_tensor(got[id(x)]) for x in node.args]))
                 softmax_cache[key] = torch.softmax(stacked, 0)
             got[id(node)] = softmax_cache[key][node.index]
         else:
@@ -75,25 +76,52 @@ def torch_figures(program: Program, output: str) -> Figures:
             grads[n] = None if g is None else g.item()
     elif wrt:
         grads.update(dict.fromkeys(wrt, 0.0))  # the output is a constant: nothing flows back
-    return Figures(values, grads, _locals(program, env))
+    return Figures(values, grads, _locals(program, values))
 
 
-def _locals(program: Program, env: dict[str, torch.Tensor]) -> dict[tuple[str, str], float]:
-    keys: list[tuple[str, str]] = []
-    inputs: list[torch.Tensor] = []
-    outputs: list[torch.Tensor] = []
+def _signature(a: Assignment) -> tuple:
+    """The statement's shape with names replaced by their position among its reads."""
+    position = {n: i for i, n in enumerate(a.reads)}
+    parts: list[tuple] = []
+    for node in postorder(a.expr):
+        if isinstance(node, Num):
+            parts.append(("n", node.value))
+        elif isinstance(node, Ref):
+            parts.append(("r", position[node.name]))
+        else:
+            parts.append(("o", node.op, node.index, len(node.args)))
+    return tuple(parts)
+
+
+def _locals(program: Program, values: dict[str, float]) -> dict[tuple[str, str], float]:
+    """∂statement/∂input for every edge, each statement on detached inputs at torch's own values.
+
+    Statements of the same shape (`h2 = tanh(h1*w2 + b2)`, `h3 = tanh(h2*w3 + b3)`, …) are evaluated
+    together on vectors: the same autograd rules, far fewer torch calls on a 10,000-line program.
+    """
+    groups: dict[tuple, list[Assignment]] = {}
     for a in program.assignments:
-        if not a.reads:
-            continue
-        local_env = {n: env[n].detach().requires_grad_() for n in a.reads}
-        outputs.append(torch_eval(a.expr, local_env, {}))
-        for n in a.reads:
-            keys.append((a.name, n))
-            inputs.append(local_env[n])
-    if not outputs:
+        if a.reads:
+            groups.setdefault(_signature(a), []).append(a)
+    if not groups:
         return {}
-    total = torch.stack(outputs).sum()
-    got = torch.autograd.grad(total, inputs, allow_unused=True)
-    zeros = [0.0 if g is None else g for g in got]
-    flat = torch.stack([_tensor(g) for g in zeros]).tolist()
-    return dict(zip(keys, flat, strict=True))
+    leaves: list[torch.Tensor] = []
+    owners: list[tuple[list[Assignment], int]] = []
+    outputs: list[torch.Tensor] = []
+    for members in groups.values():
+        first = members[0]
+        env: dict[str, torch.Tensor] = {}
+        for j, name in enumerate(first.reads):
+            column = torch.tensor([values[m.reads[j]] for m in members], dtype=DTYPE, requires_grad=True)
+            env[name] = column
+            leaves.append(column)
+            owners.append((members, j))
+        out = torch_eval(first.expr, env, {})
+        outputs.append(out.sum() if out.dim() else out * len(members))
+    got = torch.autograd.grad(torch.stack(outputs).sum(), leaves, allow_unused=True)
+    result: dict[tuple[str, str], float] = {}
+    for (members, j), g in zip(owners, got, strict=True):
+        column = [0.0] * len(members) if g is None else g.tolist()
+        for m, d in zip(members, column, strict=True):
+            result[(m.name, m.reads[j])] = d
+    return result

@@ -100,11 +100,62 @@ def _prec(node: Expr, leaf: Leaf | None) -> int:
     return ATOM
 
 
+class _TooLong(Exception):
+    pass
+
+
 def render(root: Expr, leaf: Leaf | None = None, budget: int = 4000) -> str | None:
     """Text of an expression; `leaf` may replace any node by text (a name's value, an alias).
 
-    Iterative (a 10,000-term sum renders without recursion); returns None past `budget` pieces.
+    Returns None past `budget` pieces. Recursive where the tree is shallow (fast), iterative where
+    it is deep (a 10,000-term sum).
     """
+    count = [budget]
+    try:
+        return _render_fast(root, leaf, count)[0]
+    except _TooLong:
+        return None
+    except RecursionError:
+        return _render_deep(root, leaf, budget)
+
+
+def _render_fast(node: Expr, leaf: Leaf | None, count: list[int]) -> tuple[str, int]:
+    count[0] -= 1
+    if count[0] < 0:
+        raise _TooLong
+    if leaf is not None:
+        text = leaf(node)
+        if text is not None:
+            return text, (3 if text[0] == "-" else ATOM)
+    if isinstance(node, Ref):
+        return node.name, ATOM
+    if isinstance(node, Num):
+        text = short(node.value)
+        return text, (3 if text[0] == "-" else ATOM)
+    op, args = node.op, node.args
+    p = _PREC.get(op, ATOM)
+    if p == ATOM:
+        inner = ", ".join(_render_fast(a, leaf, count)[0] for a in args)
+        return f"{op}({inner}){_subscript(node.index + 1) if op == 'softmax' else ''}", ATOM
+    if op == "neg":
+        text, cp = _render_fast(args[0], leaf, count)
+        return ("-(" + text + ")" if cp < 2 else "-" + text), 3
+    lt, lp = _render_fast(args[0], leaf, count)
+    rt, rp = _render_fast(args[1], leaf, count)
+    if op == "pow":
+        left_need, right_need = ATOM, 4
+    elif op in ("sub", "div"):
+        left_need, right_need = p, p + 1
+    else:
+        left_need = right_need = p
+    if lp < left_need:
+        lt = f"({lt})"
+    if rp < right_need:
+        rt = f"({rt})"
+    return lt + _SYMBOL[op] + rt, p
+
+
+def _render_deep(root: Expr, leaf: Leaf | None, budget: int) -> str | None:
     out: list[str] = []
     stack: list[Expr | str] = [root]
     while stack:

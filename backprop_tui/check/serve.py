@@ -1,0 +1,79 @@
+"""The torch referee as a server process, so a front end never holds torch (or the GIL) itself.
+
+`python -m backprop_tui.check.serve` reads one JSON request per line on stdin:
+    {"id": 1, "text": "<program text>", "output": null}
+and writes one JSON answer per line on stdout:
+    {"id": 1, "ok": true, "figures": {"values": {...}, "grads": {...}, "locals": [[of, wrt, value], ...],
+     "fd_grads": {...}, "fd_locals": [[of, wrt, value], ...]}}
+or {"id": 1, "ok": false, "error": "..."}. The first line it writes is {"ready": true, "torch": "<version>"}
+once torch is imported. It exits at the end of stdin.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from backprop_tui.check.figures import Figures
+
+
+def figures_to_json(fig: Figures) -> dict[str, Any]:
+    return {
+        "values": fig.values, "grads": fig.grads,
+        "locals": [[of, wrt, v] for (of, wrt), v in fig.locals.items()],
+        "fd_grads": fig.fd_grads,
+        "fd_locals": [[of, wrt, v] for (of, wrt), v in fig.fd_locals.items()],
+    }
+
+
+def figures_from_json(data: dict[str, Any]) -> Figures:
+    return Figures(
+        values=dict(data["values"]), grads=dict(data["grads"]),
+        locals={(of, wrt): v for of, wrt, v in data["locals"]},
+        fd_grads=dict(data.get("fd_grads", {})),
+        fd_locals={(of, wrt): v for of, wrt, v in data.get("fd_locals", [])},
+    )
+
+
+def answer(request: dict[str, Any]) -> dict[str, Any]:
+    from dataclasses import replace
+
+    from backprop_tui.check.finite_diff import fd_figures
+    from backprop_tui.check.torch_referee import torch_figures
+    from backprop_tui.engine.trace import build_trace
+    from backprop_tui.lang import parse_program
+
+    try:
+        program = parse_program(request["text"], request.get("output"))
+        trace = build_trace(program)
+        fig = torch_figures(program, trace.output)
+        fd_grads, fd_locals = fd_figures(trace)
+        fig = replace(fig, fd_grads=fd_grads, fd_locals=fd_locals)
+    except Exception as err:  # the answer names the failure; the server keeps serving
+        return {"id": request.get("id"), "ok": False, "error": f"{type(err).__name__}: {err}"}
+    return {"id": request.get("id"), "ok": True, "figures": figures_to_json(fig)}
+
+
+def main() -> int:
+    import torch
+
+    out = sys.stdout
+    out.write(json.dumps({"ready": True, "torch": torch.__version__}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+        except ValueError as err:
+            reply: dict[str, Any] = {"id": None, "ok": False, "error": f"bad request: {err}"}
+        else:
+            reply = answer(request)
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,161 @@
+"""torch as the referee of network mode: the same MLP as nn.Linear layers in float64, autograd, torch SGD.
+
+`network_figures` gives torch's figure for every step key of engine.trace; `check_trace` fills them in;
+`check_epoch` checks one training epoch from the engine's own weights; `torch_loop` is a plain float64
+torch training loop, the thing `train` must match.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from backprop_tui.network.engine import Key, NetTrace, with_torch
+from backprop_tui.network.spec import Spec
+
+DTYPE = torch.float64
+
+
+class MLP(nn.Module):
+    """The post's module, generalised: fc1, fc2, ... as nn.Linear, float64."""
+
+    def __init__(self, sizes: tuple[int, ...]) -> None:
+        super().__init__()
+        self.names = [f"fc{i}" for i in range(1, len(sizes))]
+        for i, name in enumerate(self.names, 1):
+            setattr(self, name, nn.Linear(sizes[i - 1], sizes[i], dtype=DTYPE))
+
+
+def build(spec: Spec, params: dict[str, np.ndarray]) -> MLP:
+    model = MLP(spec.sizes)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(torch.from_numpy(np.asarray(params[name], dtype=np.float64)))
+    for name, p in model.named_parameters():
+        p.requires_grad_(name not in spec.freeze)
+    return model
+
+
+def activate(name: str, z: torch.Tensor) -> torch.Tensor:
+    if name == "relu":
+        return torch.relu(z)
+    if name == "sigmoid":
+        return torch.sigmoid(z)
+    if name == "tanh":
+        return torch.tanh(z)
+    if name == "softmax":
+        return torch.softmax(z, dim=1)
+    return z
+
+
+def loss_of(spec: Spec, a: torch.Tensor, y: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    n = a.shape[0]
+    if spec.loss == "mse":
+        return F.mse_loss(a, y)
+    if spec.loss == "half_sse":
+        return 0.5 * ((a - y) ** 2).sum() / n
+    if spec.loss == "bce":
+        return F.binary_cross_entropy(a, y)
+    if spec.output == "identity":  # the post's case: CrossEntropyLoss on logits
+        return F.cross_entropy(a, labels if labels is not None else y)
+    if labels is not None:
+        return F.nll_loss(torch.log(a), labels)
+    return -(y * torch.log(a)).sum() / n
+
+
+def _tensors(spec: Spec) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    x = torch.from_numpy(np.ascontiguousarray(spec.x, dtype=np.float64))
+    y = torch.from_numpy(np.ascontiguousarray(spec.y, dtype=np.float64))
+    labels = None if spec.labels is None else torch.from_numpy(np.asarray(spec.labels, dtype=np.int64))
+    return x, y, labels
+
+
+def _np(t: torch.Tensor | None) -> np.ndarray | None:
+    return None if t is None else t.detach().numpy().copy()
+
+
+def network_figures(spec: Spec, params: dict[str, np.ndarray]) -> dict[Key, Any]:
+    """torch's figure for every step key: z, a, loss, ∂L/∂a, ∂L/∂z, f'(z), the softmax Jacobian, grads,
+    updated parameters (None where torch keeps no gradient)."""
+    model = build(spec, params)
+    x, y, labels = _tensors(spec)
+    fig: dict[Key, Any] = {}
+    zs: list[torch.Tensor] = []
+    acts: list[torch.Tensor] = []
+    a = x
+    for i, name in enumerate(model.names, 1):
+        z = getattr(model, name)(a)
+        if z.requires_grad:
+            z.retain_grad()
+        a = activate(spec.act(i), z)
+        if a.requires_grad:
+            a.retain_grad()
+        zs.append(z)
+        acts.append(a)
+    loss = loss_of(spec, a, y, labels)
+    if loss.requires_grad:
+        loss.backward()
+    fig[("loss",)] = loss.item()
+    for i, (z, a) in enumerate(zip(zs, acts, strict=True), 1):
+        fig[("z", str(i))] = _np(z)
+        fig[("a", str(i))] = _np(a)
+        fig[("grad_z", str(i))] = _np(z.grad) if z.requires_grad else None
+        fig[("grad_a", str(i))] = _np(a.grad) if a.requires_grad else None
+        zd = z.detach()
+        if spec.act(i) == "softmax":
+            fig[("jac", str(i))] = _np(torch.func.vmap(torch.func.jacrev(lambda v: torch.softmax(v, 0)))(zd))
+        else:
+            zz = zd.clone().requires_grad_()
+            (g,) = torch.autograd.grad(activate(spec.act(i), zz).sum(), zz)
+            fig[("fprime", str(i))] = _np(g)
+    for name, p in model.named_parameters():
+        fig[("grad", name)] = _np(p.grad) if p.requires_grad else None
+    learn = [p for p in model.parameters() if p.requires_grad]
+    if learn:
+        torch.optim.SGD(learn, lr=spec.lr).step()
+    for name, p in model.named_parameters():
+        fig[("updated", name)] = _np(p)
+    return fig
+
+
+def check_trace(tr: NetTrace) -> NetTrace:
+    return with_torch(tr, network_figures(tr.spec, tr.params))
+
+
+def check_epoch(spec: Spec, start: dict[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
+    """One epoch in torch from the engine's weights: the loss before the update and the parameters after."""
+    model = build(spec, start)
+    x, y, labels = _tensors(spec)
+    learn = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(learn, lr=spec.lr) if learn else None
+    a = x
+    for i, name in enumerate(model.names, 1):
+        a = activate(spec.act(i), getattr(model, name)(a))
+    loss = loss_of(spec, a, y, labels)
+    if opt is not None:
+        loss.backward()
+        opt.step()
+    return loss.item(), {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
+
+
+def torch_loop(spec: Spec, epochs: int) -> tuple[list[float], dict[str, np.ndarray]]:
+    """A plain float64 torch training loop from the spec's starting parameters (what a user would write)."""
+    model = build(spec, spec.params)
+    x, y, labels = _tensors(spec)
+    learn = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(learn, lr=spec.lr)
+    losses = []
+    for _ in range(epochs):
+        opt.zero_grad()
+        a = x
+        for i, name in enumerate(model.names, 1):
+            a = activate(spec.act(i), getattr(model, name)(a))
+        loss = loss_of(spec, a, y, labels)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses, {name: p.detach().numpy().copy() for name, p in model.named_parameters()}

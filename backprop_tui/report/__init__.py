@@ -1,0 +1,1 @@
+"""Renderings of a checked trace: text, markdown and JSON (no textual)."""

@@ -1,0 +1,70 @@
+"""The JSON contract scripts rely on: schema backprop-tui/1, kind "chain"."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from backprop_tui.engine.trace import Trace
+
+SCHEMA = "backprop-tui/1"
+
+
+def node_rows(trace: Trace) -> list[dict[str, Any]]:
+    fig = trace.figures
+    forward = {s.target: s for s in trace.steps if s.phase == "forward"}
+    backward = {s.target: s for s in trace.steps if s.phase == "backward"}
+    rows = []
+    for name in trace.names:
+        f, b = forward[name], backward[name]
+        rows.append({
+            "name": name,
+            "value": trace.values[name],
+            "grad": trace.grads[name],
+            "torch_value": f.torch_value,
+            "torch_grad": b.torch_value,
+            "fd_grad": fig.fd_grads.get(name) if fig else None,
+            "nondiff": b.nondiff,
+            "ok": bool(f.ok and b.ok) if fig else None,
+        })
+    return rows
+
+
+def local_rows(trace: Trace) -> list[dict[str, Any]]:
+    return [{"of": s.target, "wrt": s.wrt, "value": s.value, "torch_value": s.torch_value,
+             "fd_value": s.fd_value, "nondiff": s.nondiff, "ok": s.ok}
+            for s in trace.steps if s.phase == "local"]
+
+
+def step_rows(trace: Trace) -> list[dict[str, Any]]:
+    rows = []
+    for s in trace.steps:
+        row = {"index": s.index, "phase": s.phase, "target": s.target, "formula": s.formula, "value": s.value,
+               "torch_value": s.torch_value, "fd_value": s.fd_value, "ok": s.ok}
+        if s.wrt is not None:
+            row["wrt"] = s.wrt
+        if s.nondiff:
+            row["nondiff"] = True
+        rows.append(row)
+    return rows
+
+
+def document(trace: Trace, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "kind": "chain",
+        "dialect": trace.program.dialect,
+        "ok": trace.ok,
+        "output": trace.output,
+        "nodes": node_rows(trace),
+        "locals": local_rows(trace),
+        "steps": step_rows(trace),
+    }
+    if extra:
+        doc.update(extra)
+    return doc
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    # compact: the C encoder (indent would switch to the slow pure-Python one on 10,000-node programs)
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False)
