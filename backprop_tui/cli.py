@@ -111,9 +111,10 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
     from backprop_tui.report import chain_json, chain_text
 
     data = read_source(path)
-    program = parse_program(data, of)  # bad input fails here, before torch is started
-    referee = Referee(decode(data), of, atomic)  # torch loads on the other core meanwhile
+    text = decode(data)
+    referee = Referee(text, of, atomic)  # torch loads on the other core while this one parses and derives
     try:
+        program = parse_program(text, of)
         if atomic:
             from backprop_tui.engine.atomize import atomize
 

@@ -27,6 +27,22 @@ class Local:
 
 def eval_expr(expr: Expr, values: dict[str, float]) -> float:
     """Value only (finite differences use this): no domain messages, math errors propagate."""
+    try:
+        return _value(expr, values)
+    except RecursionError:
+        return _value_deep(expr, values)
+
+
+def _value(node: Expr, values: dict[str, float]) -> float:
+    """Recursive: fast for the shallow trees almost every statement is."""
+    if isinstance(node, Ref):
+        return values[node.name]
+    if isinstance(node, Num):
+        return node.value
+    return RULES[node.op].value(tuple([_value(a, values) for a in node.args]), node.index)
+
+
+def _value_deep(expr: Expr, values: dict[str, float]) -> float:
     if isinstance(expr, Num):
         return expr.value
     if isinstance(expr, Ref):
@@ -48,6 +64,62 @@ def evaluate(a: Assignment, values: dict[str, float]) -> tuple[float, list[Local
         return expr.value, []
     if isinstance(expr, Ref):
         return values[expr.name], [Local(a.name, expr.name, 1.0, False)]
+    try:
+        return _evaluate_shallow(a, values)
+    except RecursionError:
+        return _evaluate_deep(a, values)
+
+
+def _evaluate_shallow(a: Assignment, values: dict[str, float]) -> tuple[float, list[Local]]:
+    """Recursive forward and reverse passes: fast for the shallow trees almost every statement is."""
+    seen: dict[int, tuple[tuple[float, ...], float]] = {}
+
+    def forward(node: Expr) -> float:
+        if isinstance(node, Ref):
+            return values[node.name]
+        if isinstance(node, Num):
+            return node.value
+        xs = tuple([forward(arg) for arg in node.args])
+        out = _apply(node, xs, a)
+        seen[id(node)] = (xs, out)
+        return out
+
+    partial: dict[str, float] = dict.fromkeys(a.reads, 0.0)
+    kinked: set[str] = set()
+
+    def reverse(node: Expr, g: float, kink: bool) -> None:
+        if isinstance(node, Ref):
+            partial[node.name] += g
+            if kink:
+                kinked.add(node.name)
+            return
+        if isinstance(node, Num):
+            return
+        xs, out = seen[id(node)]
+        rule = RULES[node.op]
+        kink = kink or rule.kink(xs)
+        for arg, d in zip(node.args, rule.partials(xs, out, node.index), strict=True):
+            if not math.isfinite(d):
+                raise _fail(f"the derivative of {node.op} here is {d} (at {_args(xs)})", node, a)
+            reverse(arg, g * float(d), kink)
+
+    value = forward(a.expr)
+    reverse(a.expr, 1.0, False)
+    return value, _locals(a, partial, kinked)
+
+
+def _locals(a: Assignment, partial: dict[str, float], kinked: set[str]) -> list[Local]:
+    out = []
+    for name, d in partial.items():
+        if not math.isfinite(d):
+            raise BadInput(f"∂{a.name}/∂{name} overflows to {d}", a.line, a.col, a.text)
+        out.append(Local(a.name, name, d, name in kinked))
+    return out
+
+
+def _evaluate_deep(a: Assignment, values: dict[str, float]) -> tuple[float, list[Local]]:
+    """Iterative passes over the postorder: for a 10,000-term sum on one line."""
+    expr = a.expr
     order = postorder(expr)
     got: dict[int, float] = {}
     for node in order:
@@ -81,12 +153,7 @@ def evaluate(a: Assignment, values: dict[str, float]) -> tuple[float, list[Local
             adjoint[id(arg)] = adjoint.get(id(arg), 0.0) + g * float(d)
             if kink:
                 kinked_below.add(id(arg))
-    locals_ = []
-    for name, d in partial.items():
-        if not math.isfinite(d):
-            raise BadInput(f"∂{a.name}/∂{name} overflows to {d}", a.line, a.col, a.text)
-        locals_.append(Local(a.name, name, d, name in kinked))
-    return got[id(expr)], locals_
+    return got[id(expr)], _locals(a, partial, kinked)
 
 
 def _apply(node: Op, xs: tuple[float, ...], a: Assignment) -> float:

@@ -61,8 +61,13 @@ def _pow_domain(xs: Floats, node: Op) -> str | None:
 
 def _pow_partials(xs: Floats, out: float, index: int) -> Floats:
     a, b = xs
-    da = 0.0 if b == 0 else b * a ** (b - 1)  # torch masks exponent 0
-    db = 0.0 if a == 0 else out * math.log(a)  # torch: 0 where base is 0 and exponent >= 0
+    try:
+        da = 0.0 if b == 0 else b * a ** (b - 1)  # torch masks exponent 0
+    except (OverflowError, ZeroDivisionError):  # 1e-200**-1: the caller reports the infinite derivative
+        da = math.inf
+    # torch: 0 where the base is 0 and the exponent >= 0. A negative base only passes the domain rule
+    # with a number as exponent, whose derivative is never used (log of a negative base is not real).
+    db = 0.0 if a <= 0 else out * math.log(a)
     return da, db
 
 
@@ -104,7 +109,7 @@ RULES: dict[str, Rule] = {r.op: r for r in [
          ("∂(a - b)/∂a = 1", "∂(a - b)/∂b = -1")),
     Rule("mul", lambda xs, i: xs[0] * xs[1], lambda xs, o, i: (xs[1], xs[0]), lambda a, n: (a[1], a[0]),
          ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a")),
-    Rule("div", lambda xs, i: xs[0] / xs[1], lambda xs, o, i: (1.0 / xs[1], -xs[0] / (xs[1] * xs[1])),
+    Rule("div", lambda xs, i: xs[0] / xs[1], lambda xs, o, i: (1.0 / xs[1], -(xs[0] / xs[1]) / xs[1]),
          lambda a, n: (S.div(S.ONE, a[1]), S.neg(S.div(a[0], S.power(a[1], Num(2.0))))),
          ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = -a/b^2"), _div_domain),
     Rule("pow", lambda xs, i: xs[0] ** xs[1], _pow_partials,

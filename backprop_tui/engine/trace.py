@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ from backprop_tui.engine import symbolic as S
 from backprop_tui.engine.evaluate import Local, evaluate
 from backprop_tui.engine.rules import RULES
 from backprop_tui.engine.step import Step
+from backprop_tui.errors import BadInput
 from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, postorder
 from backprop_tui.lang.program import Program
 from backprop_tui.numbers import short
@@ -76,6 +78,10 @@ def backward(program: Program, of: str, by_of: dict[str, list[Local]], requires:
         if i > stop or not requires[name]:
             continue
         g = acc[name]
+        if not math.isfinite(g):  # each factor finite, their product not: inf or NaN has no place in a step
+            a = program.assignments[i]
+            raise BadInput(f"grad({name}) = ∂{of}/∂{name} overflows to {g}: the chain rule's product is too "
+                           "large for a float", a.line, a.col, a.text)
         if g != 0.0:
             for loc in by_of[name]:
                 acc[loc.wrt] += g * loc.value

@@ -40,7 +40,7 @@ _KEYWORD_MESSAGES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass pays for object.__setattr__ on 200,000 tokens
 class Token:
     kind: str  # num | name | op | newline | end
     text: str
@@ -51,37 +51,48 @@ class Token:
 
 def tokenize(text: str, lines: list[str]) -> list[Token]:
     tokens: list[Token] = []
-    line, line_start, pos, end = 1, 0, 0, len(text)
-    match = _TOKEN.match
-    while pos < end:
-        m = match(text, pos)
-        col = pos - line_start + 1
-        if m is None:
-            ch = text[pos]
-            raise BadInput(_NOT_ALLOWED.get(ch, f"unexpected character {ch!r}"), line, col, lines[line - 1])
+    append = tokens.append
+    line, line_start, pos = 1, 0, 0
+    for m in _TOKEN.finditer(text):
+        start = m.start()
+        if start != pos:  # finditer skipped a character no pattern takes
+            _reject(text, pos, line, line_start, lines)
+        pos = m.end()
         kind = m.lastgroup
+        if kind == "skip":
+            continue
         word = m.group()
-        if kind == "num":
-            value = float(word)
-            if math.isinf(value):
-                raise BadInput(f"the number {word} is too large for a float", line, col, lines[line - 1])
-            tokens.append(Token("num", word, line, col, value))
-        elif kind == "name":
-            if keyword.iskeyword(word) or word in ("print", "eval", "exec"):
+        col = start - line_start + 1
+        if kind == "name":
+            if word in _RESERVED:
                 message = _KEYWORD_MESSAGES.get(word, f"`{word}` is not allowed here: a program is a list of "
                                                       "assignments such as y = x*w + b")
                 raise BadInput(message, line, col, lines[line - 1])
-            nxt = m.end()
-            if nxt < end and text[nxt] == ".":
-                raise BadInput(f"attribute access ({word}.…) is not allowed", line, nxt - line_start + 1,
+            if pos < len(text) and text[pos] == ".":
+                raise BadInput(f"attribute access ({word}.…) is not allowed", line, pos - line_start + 1,
                                lines[line - 1])
-            tokens.append(Token("name", word, line, col))
+            append(Token("name", word, line, col))
         elif kind == "op":
-            tokens.append(Token("op", word, line, col))
-        elif kind == "newline":
-            tokens.append(Token("newline", "\n", line, col))
+            append(Token("op", word, line, col))
+        elif kind == "num":
+            value = float(word)
+            if math.isinf(value):
+                raise BadInput(f"the number {word} is too large for a float", line, col, lines[line - 1])
+            append(Token("num", word, line, col, value))
+        else:  # newline
+            append(Token("newline", "\n", line, col))
             line += 1
-            line_start = m.end()
-        pos = m.end()
-    tokens.append(Token("end", "", line, pos - line_start + 1))
+            line_start = pos
+    if pos != len(text):
+        _reject(text, pos, line, line_start, lines)
+    append(Token("end", "", line, pos - line_start + 1))
     return tokens
+
+
+_RESERVED = frozenset(keyword.kwlist) | {"print", "eval", "exec"}
+
+
+def _reject(text: str, pos: int, line: int, line_start: int, lines: list[str]) -> None:
+    ch = text[pos]
+    raise BadInput(_NOT_ALLOWED.get(ch, f"unexpected character {ch!r}"), line, pos - line_start + 1,
+                   lines[line - 1])

@@ -1,0 +1,151 @@
+"""The torch snippet's queries and prints, answered by the engine (pure Python: no torch here).
+
+Each `torch.autograd.grad(of, [wrt])[0]` is ∂of/∂wrt from the engine's backward pass with `of` as the
+output: one pass per distinct `of`. An input that `of` does not depend on gives None, as torch does
+with allow_unused=True (without it the parser has already refused the query, in torch's words).
+
+`print(name)` shows what torch would print for the user's own program, which runs in float32 unless a
+leaf says dtype=torch.float64: the engine's float64 value rounded to the tensor's dtype and formatted
+by torch's rules for a 0-dim tensor (torch/_tensor_str.py), with `requires_grad=True` on a leaf that
+tracks gradients and `grad_fn=<...>` on a computed one. The rounding is of the float64 result, not a
+float32 re-run, so a value within float32 rounding error of a printed digit's boundary may differ.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass
+
+from backprop_tui.engine.evaluate import Local
+from backprop_tui.engine.trace import Trace, backward
+from backprop_tui.lang.expr import Expr, Num, Op, refs
+from backprop_tui.lang.program import Program
+
+# grad_fn class names, checked against real torch by tests/engine/test_snippet_run.py
+_FN_NAMES = {
+    "add": "AddBackward0", "mul": "MulBackward0", "neg": "NegBackward0", "exp": "ExpBackward0",
+    "log": "LogBackward0", "sqrt": "SqrtBackward0", "abs": "AbsBackward0", "tanh": "TanhBackward0",
+    "sigmoid": "SigmoidBackward0", "relu": "ReluBackward0", "sin": "SinBackward0", "cos": "CosBackward0",
+    "tan": "TanBackward0", "square": "PowBackward0", "softplus": "SoftplusBackward0",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAnswer:
+    label: str
+    of: str
+    wrt: str
+    value: float | None  # None: `of` does not depend on `wrt` (torch's allow_unused=True answer)
+    line: int
+
+
+@dataclass(frozen=True)
+class SnippetRun:
+    queries: list[QueryAnswer]
+    printed: list[str]  # one line per print(...), as torch would print it
+
+
+def run_snippet(trace: Trace) -> SnippetRun:
+    program = trace.program
+    by_of: dict[str, list[Local]] = {name: [] for name in program.names}
+    for loc in trace.locals:
+        by_of[loc.of].append(loc)
+    passes: dict[str, dict[str, float | None]] = {}
+    reach: dict[str, set[str]] = {}
+    answers: list[QueryAnswer] = []
+    for q in program.queries:
+        if q.of not in passes:
+            passes[q.of] = backward(program, q.of, by_of, trace.requires_grad)
+            reach[q.of] = _ancestors(program, q.of, trace.requires_grad)
+        value = passes[q.of][q.wrt] if q.wrt in reach[q.of] else None
+        answers.append(QueryAnswer(q.label, q.of, q.wrt, value, q.line))
+    dtypes: dict[str, str] = getattr(program, "dtypes", {})
+    by_label = {a.label: a for a in answers}
+    printed: list[str] = []
+    for p in program.prints:
+        if p.name in by_label:
+            answer = by_label[p.name]
+            printed.append("None" if answer.value is None else
+                           tensor_str(answer.value, dtypes.get(answer.wrt, "float32")))
+            continue
+        a = program.get(p.name)
+        dtype = dtypes.get(p.name, "float32")
+        if not trace.requires_grad[p.name]:
+            printed.append(tensor_str(trace.values[p.name], dtype))
+        elif a.is_leaf:
+            printed.append(tensor_str(trace.values[p.name], dtype, requires_grad=True))
+        else:
+            assert isinstance(a.expr, Op)
+            printed.append(tensor_str(trace.values[p.name], dtype, grad_fn=grad_fn_name(a.expr)))
+    return SnippetRun(answers, printed)
+
+
+def _ancestors(program: Program, of: str, requires: dict[str, bool]) -> set[str]:
+    """Names `of` reaches through the autograd graph (itself included): the inputs torch calls used."""
+    seen = {of}
+    stack = [of]
+    while stack:
+        name = stack.pop()
+        for n in program.get(name).reads:
+            if requires[n] and n not in seen:
+                seen.add(n)
+                stack.append(n)
+    return seen
+
+
+def _is_tensor(expr: Expr) -> bool:
+    return next(refs(expr), None) is not None
+
+
+def grad_fn_name(expr: Op) -> str:
+    """torch's grad_fn class for the last op of a computed tensor (which operands are Python numbers
+    matters: `1 - x` is RsubBackward1, `2 / x` MulBackward0, `2 ** x` PowBackward2)."""
+    tensors = [not isinstance(a, Num) and _is_tensor(a) for a in expr.args]
+    if expr.op == "sub":
+        return "SubBackward0" if tensors[0] else "RsubBackward1"
+    if expr.op == "div":
+        return "DivBackward0" if tensors[0] else "MulBackward0"  # number / tensor is reciprocal() * number
+    if expr.op == "pow":
+        if tensors[0] and tensors[1]:
+            return "PowBackward1"
+        return "PowBackward0" if tensors[0] else "PowBackward2"
+    return _FN_NAMES.get(expr.op, f"{expr.op.capitalize()}Backward0")
+
+
+def to_float32(v: float) -> float:
+    """The float32 nearest v (round half to even), as torch stores it; inf beyond float32's range."""
+    if math.isnan(v) or math.isinf(v):
+        return v
+    try:
+        return struct.unpack("<f", struct.pack("<f", v))[0]
+    except OverflowError:
+        return math.copysign(math.inf, v)
+
+
+def scalar_str(v: float) -> str:
+    """torch's text for the value of a 0-dim floating tensor (default print options)."""
+    if math.isnan(v) or math.isinf(v):
+        return f"{v:.0f}"  # nan, inf, -inf
+    if v == 0:
+        return f"{v:.0f}."  # 0. or -0.
+    a = abs(v)
+    if a > 1.0e8 or a < 1.0e-4:
+        return f"{v:.4e}"
+    if v == math.ceil(v):
+        return f"{v:.0f}."
+    return f"{v:.4f}"
+
+
+def tensor_str(v: float, dtype: str = "float32", *, requires_grad: bool = False, grad_fn: str | None = None,
+               ) -> str:
+    """What `print(t)` shows for a 0-dim tensor: `tensor(2.)`, `tensor(3., grad_fn=<AddBackward0>)`."""
+    value = to_float32(v) if dtype == "float32" else v
+    parts = [scalar_str(value)]
+    if dtype == "float64":
+        parts.append("dtype=torch.float64")
+    if grad_fn is not None:
+        parts.append(f"grad_fn=<{grad_fn}>")
+    elif requires_grad:
+        parts.append("requires_grad=True")
+    return f"tensor({', '.join(parts)})"
