@@ -117,7 +117,8 @@ RULES: dict[str, Rule] = {r.op: r for r in [
                                           else Num(a[1].value - 1))),
                        S.mul(n, S.call("log", a[0]))),
          ("∂(a^b)/∂a = b·a^(b-1)", "∂(a^b)/∂b = a^b·log(a)"), _pow_domain,
-         lambda xs: xs[0] == 0),
+         # 0^b is smooth in both inputs for a whole b >= 1 (x**2 at 0 is no kink); else torch's mask decides
+         lambda xs: xs[0] == 0 and not (xs[1] >= 1 and float(xs[1]).is_integer())),
     _unary("neg", lambda x: -x, lambda x, o: -1.0, lambda a, n: Num(-1.0), "∂(-a)/∂a = -1"),
     _unary("exp", math.exp, lambda x, o: o, lambda a, n: n, "∂exp(a)/∂a = exp(a)"),
     _unary("log", math.log, lambda x, o: 1.0 / x, lambda a, n: S.div(S.ONE, a), "∂log(a)/∂a = 1/a",

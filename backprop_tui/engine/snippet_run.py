@@ -18,8 +18,9 @@ import struct
 from dataclasses import dataclass
 
 from backprop_tui.engine.evaluate import Local
+from backprop_tui.engine.rules import RULES
 from backprop_tui.engine.trace import Trace, backward
-from backprop_tui.lang.expr import Expr, Num, Op, refs
+from backprop_tui.lang.expr import Expr, Num, Op, Ref, postorder, refs
 from backprop_tui.lang.program import Program
 
 # grad_fn class names, checked against real torch by tests/engine/test_snippet_run.py
@@ -54,15 +55,21 @@ def run_snippet(trace: Trace) -> SnippetRun:
     passes: dict[str, dict[str, float | None]] = {}
     reach: dict[str, set[str]] = {}
     answers: list[QueryAnswer] = []
+    zero_signs: dict[str, dict[str, float]] = {}
     for q in program.queries:
         if q.of not in passes:
             passes[q.of] = backward(program, q.of, by_of, trace.requires_grad)
             reach[q.of] = _ancestors(program, q.of, trace.requires_grad)
         value = passes[q.of][q.wrt] if q.wrt in reach[q.of] else None
+        if value == 0.0:  # which zero: torch's accumulation can give -0., and print shows it
+            if q.of not in zero_signs:
+                zero_signs[q.of] = _op_level_grads(program, q.of, trace.values, trace.requires_grad)
+            value = math.copysign(0.0, zero_signs[q.of].get(q.wrt, 0.0))
         answers.append(QueryAnswer(q.label, q.of, q.wrt, value, q.line))
     dtypes: dict[str, str] = getattr(program, "dtypes", {})
     by_label = {a.label: a for a in answers}
     printed: list[str] = []
+    tensor_names = _tensor_names(program)
     for p in program.prints:
         if p.name in by_label:
             answer = by_label[p.name]
@@ -77,7 +84,7 @@ def run_snippet(trace: Trace) -> SnippetRun:
             printed.append(tensor_str(trace.values[p.name], dtype, requires_grad=True))
         else:
             assert isinstance(a.expr, Op)
-            printed.append(tensor_str(trace.values[p.name], dtype, grad_fn=grad_fn_name(a.expr)))
+            printed.append(tensor_str(trace.values[p.name], dtype, grad_fn=grad_fn_name(a.expr, tensor_names)))
     return SnippetRun(answers, printed)
 
 
@@ -94,22 +101,76 @@ def _ancestors(program: Program, of: str, requires: dict[str, bool]) -> set[str]
     return seen
 
 
-def _is_tensor(expr: Expr) -> bool:
-    return next(refs(expr), None) is not None
+def _op_level_grads(program: Program, of: str, values: dict[str, float], requires: dict[str, bool],
+                    ) -> dict[str, float]:
+    """∂of/∂name accumulated op by op as torch's engine does (a sum starts at the first contribution,
+    so -0. survives; relu and pow's masks give +0.): only the sign of a zero answer is taken from here."""
+    acc: dict[str, float] = {of: 1.0}
+    for i in range(program.index[of], -1, -1):  # type: ignore[attr-defined]
+        a = program.assignments[i]
+        g = acc.get(a.name)
+        if g is None or a.is_leaf or not requires[a.name]:
+            continue
+        order = postorder(a.expr)
+        got: dict[int, float] = {}
+        needs: dict[int, bool] = {}
+        for node in order:
+            if isinstance(node, Num):
+                got[id(node)], needs[id(node)] = node.value, False
+            elif isinstance(node, Ref):
+                got[id(node)], needs[id(node)] = values[node.name], requires[node.name]
+            else:
+                xs = tuple(got[id(x)] for x in node.args)
+                got[id(node)] = RULES[node.op].value(xs, node.index)
+                needs[id(node)] = any(needs[id(x)] for x in node.args)
+        adjoint: dict[int, float] = {id(a.expr): g}
+        for node in reversed(order):
+            gn = adjoint.get(id(node))
+            if gn is None:
+                continue
+            if isinstance(node, Ref):
+                acc[node.name] = acc[node.name] + gn if node.name in acc else gn
+                continue
+            if not isinstance(node, Op):
+                continue
+            xs = tuple(got[id(x)] for x in node.args)
+            parts = RULES[node.op].partials(xs, got[id(node)], node.index)
+            for k, (arg, d) in enumerate(zip(node.args, parts, strict=True)):
+                if not needs[id(arg)]:
+                    continue
+                masked = (node.op == "relu" and xs[0] <= 0) or (node.op == "pow" and (
+                    (k == 0 and xs[1] == 0) or (k == 1 and xs[0] == 0)))
+                term = 0.0 if masked else gn * d
+                adjoint[id(arg)] = adjoint[id(arg)] + term if id(arg) in adjoint else term
+    return acc
 
 
-def grad_fn_name(expr: Op) -> str:
+def _tensor_names(program: Program) -> set[str]:
+    """Names that are torch tensors: leaves and what reads a tensor (an atomized `2*3` is a number)."""
+    out: set[str] = set()
+    for a in program.assignments:
+        if a.is_leaf or any(n in out for n in a.reads):
+            out.add(a.name)
+    return out
+
+
+def _is_tensor(expr: Expr, tensors: set[str] | None) -> bool:
+    return any(tensors is None or r.name in tensors for r in refs(expr))
+
+
+def grad_fn_name(expr: Op, tensors: set[str] | None = None) -> str:
     """torch's grad_fn class for the last op of a computed tensor (which operands are Python numbers
-    matters: `1 - x` is RsubBackward1, `2 / x` MulBackward0, `2 ** x` PowBackward2)."""
-    tensors = [not isinstance(a, Num) and _is_tensor(a) for a in expr.args]
+    matters: `1 - x` is RsubBackward1, `2 / x` MulBackward0, `2 ** x` PowBackward2). `tensors`: the
+    names that are tensors (default: every name)."""
+    t = [not isinstance(a, Num) and _is_tensor(a, tensors) for a in expr.args]
     if expr.op == "sub":
-        return "SubBackward0" if tensors[0] else "RsubBackward1"
+        return "SubBackward0" if t[0] else "RsubBackward1"
     if expr.op == "div":
-        return "DivBackward0" if tensors[0] else "MulBackward0"  # number / tensor is reciprocal() * number
+        return "DivBackward0" if t[0] else "MulBackward0"  # number / tensor is reciprocal() * number
     if expr.op == "pow":
-        if tensors[0] and tensors[1]:
+        if t[0] and t[1]:
             return "PowBackward1"
-        return "PowBackward0" if tensors[0] else "PowBackward2"
+        return "PowBackward0" if t[0] else "PowBackward2"
     return _FN_NAMES.get(expr.op, f"{expr.op.capitalize()}Backward0")
 
 

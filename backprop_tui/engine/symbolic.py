@@ -139,7 +139,7 @@ def _render_fast(node: Expr, leaf: Leaf | None, count: list[int]) -> tuple[str, 
         return f"{op}({inner}){_subscript(node.index + 1) if op == 'softmax' else ''}", ATOM
     if op == "neg":
         text, cp = _render_fast(args[0], leaf, count)
-        return ("-(" + text + ")" if cp < 2 else "-" + text), 3
+        return ("-(" + text + ")" if cp < 2 or text[0] == "-" else "-" + text), 3
     lt, lp = _render_fast(args[0], leaf, count)
     rt, rp = _render_fast(args[1], leaf, count)
     if op == "pow":
@@ -150,7 +150,7 @@ def _render_fast(node: Expr, leaf: Leaf | None, count: list[int]) -> tuple[str, 
         left_need = right_need = p
     if lp < left_need:
         lt = f"({lt})"
-    if rp < right_need:
+    if rp < right_need or rt[0] == "-":  # 2·(-3), not 2·-3
         rt = f"({rt})"
     return lt + _SYMBOL[op] + rt, p
 
@@ -176,8 +176,9 @@ def _render_deep(root: Expr, leaf: Leaf | None, budget: int) -> str | None:
     return "".join(out)
 
 
-def _wrap(child: Expr, need: int, stack: list[Expr | str], leaf: Leaf | None) -> list[Expr | str]:
-    if _prec(child, leaf) < need:
+def _wrap(child: Expr, need: int, stack: list[Expr | str], leaf: Leaf | None, right: bool = False,
+          ) -> list[Expr | str]:
+    if _prec(child, leaf) < need or (right and _prec(child, leaf) == 3):
         return ["(", child, ")"]
     return [child]
 
@@ -187,14 +188,14 @@ def _push_op(node: Op, stack: list[Expr | str], leaf: Leaf | None) -> None:
     parts: list[Expr | str]
     if op in ("add", "mul"):
         p = _PREC[op]
-        parts = [*_wrap(args[0], p, stack, leaf), _SYMBOL[op], *_wrap(args[1], p, stack, leaf)]
+        parts = [*_wrap(args[0], p, stack, leaf), _SYMBOL[op], *_wrap(args[1], p, stack, leaf, True)]
     elif op in ("sub", "div"):
         p = _PREC[op]
-        parts = [*_wrap(args[0], p, stack, leaf), _SYMBOL[op], *_wrap(args[1], p + 1, stack, leaf)]
+        parts = [*_wrap(args[0], p, stack, leaf), _SYMBOL[op], *_wrap(args[1], p + 1, stack, leaf, True)]
     elif op == "pow":
-        parts = [*_wrap(args[0], ATOM, stack, leaf), "^", *_wrap(args[1], 4, stack, leaf)]
+        parts = [*_wrap(args[0], ATOM, stack, leaf), "^", *_wrap(args[1], 4, stack, leaf, True)]
     elif op == "neg":
-        parts = ["-", *_wrap(args[0], 2, stack, leaf)]  # -a·b reads as -(a·b); -(a + b) keeps its parens
+        parts = ["-", *_wrap(args[0], 2, stack, leaf, True)]  # -a·b reads as -(a·b); -(a + b) keeps its parens
     else:
         parts = [f"{op}("]
         for i, arg in enumerate(args):

@@ -8,6 +8,7 @@ from backprop_tui.errors import BadInput
 from backprop_tui.lang.chain import parse_chain
 from backprop_tui.lang.program import Program
 
+_COMMENT = re.compile(r"#[^\n]*")
 _TORCH_DIALECT = re.compile(r"^\s*(import\s+torch\b|from\s+torch\b)|\btorch\s*\.", re.MULTILINE)
 
 
@@ -23,7 +24,8 @@ def decode(data: bytes) -> str:
 
 
 def is_torch_snippet(text: str) -> bool:
-    return _TORCH_DIALECT.search(text) is not None
+    code = _COMMENT.sub("", text)  # a chain program's comment that mentions torch.autograd stays a chain program
+    return _TORCH_DIALECT.search(code) is not None
 
 
 def parse_program(source: str | bytes, output: str | None = None) -> Program:

@@ -25,6 +25,7 @@ import ast
 import math
 import sys
 import threading
+import warnings
 from dataclasses import dataclass, field
 
 from backprop_tui.errors import BadInput
@@ -81,7 +82,7 @@ class SnippetProgram(Program):
 
 def parse_snippet(text: str, output: str | None = None) -> Program:
     """Parse the torch snippet dialect; raises BadInput naming line and column. Never runs the text."""
-    text = text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n").removeprefix("\ufeff")
     tree = _parse_ast(text)
     return _Reader(text).read(tree, output)
 
@@ -122,7 +123,9 @@ def _parse_ast(text: str) -> ast.Module:
 def _ast_or_bad(text: str) -> ast.Module:
     lines = text.split("\n")
     try:
-        return ast.parse(text, "<snippet>", "exec")
+        with warnings.catch_warnings():  # SyntaxWarning ("is" with a literal, ...) would print to stderr
+            warnings.simplefilter("ignore")
+            return ast.parse(text, "<snippet>", "exec")
     except SyntaxError as err:
         line = err.lineno or None
         source = lines[line - 1] if line and line <= len(lines) else None
@@ -167,7 +170,6 @@ class _Reader:
         self.children: dict[object, list[object]] = {}
         self.saves: dict[object, bool] = {}
         self.freed: set[object] = set()
-        self._keep: list[Expr] = []  # keeps Op ids stable
 
     # -- helpers ------------------------------------------------------------------------------------
     def source(self, line: int | None) -> str | None:
@@ -176,7 +178,7 @@ class _Reader:
     def col(self, line: int, byte_offset: int) -> int:
         """ast columns are UTF-8 byte offsets; messages count characters from 1."""
         text = self.source(line)
-        if text is None:
+        if text is None or text.isascii():
             return byte_offset + 1
         return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
 
@@ -417,7 +419,6 @@ class _Reader:
                                 "retain_graph=, allow_unused=", value)
         of_node = self.one_name(outputs, "the tensor to differentiate")
         input_nodes = self.names_list(inputs)
-        index = self.index(sub, len(input_nodes))
         of = of_node.id
         for node in (of_node, *input_nodes):
             self.use(node, allow_query=True)
@@ -446,9 +447,10 @@ class _Reader:
                 if self.tensors[node.id].node not in reached:
                     raise self.torch_refuses(TORCH_UNUSED.format(index=i), node,
                                              f"{of} does not depend on {node.id}")
+        index = self.index(sub, len(input_nodes))  # Python indexes the tuple after torch has answered
         if not flags["retain_graph"]:
             self.freed.update(executed)
-        line, col = self.where(call)
+        line, col = self.where(target)  # where the query's statement starts, as an Assignment's name
         self.events.append(("query", len(self.query_list)))
         self.query_list.append(Query(target.id, of, input_nodes[index].id, line, col))
         self.queries[target.id] = _QueryInfo(target.id, target.lineno)
@@ -527,7 +529,6 @@ class _Reader:
         dtype = "float64" if any(self.tensors[n].dtype == "float64" for n in reads) else "float32"
         line, col = target.lineno, self.col(target.lineno, target.col_offset)
         self.assignments.append(Assignment(target.id, expr, line, col, self.source(line) or "", False, reads))
-        self._keep.append(expr)
         root = self.add_graph(expr) if requires else ("none", target.id)
         self.tensors[target.id] = _Tensor(target.id, False, requires, dtype, root, line)
 
@@ -597,7 +598,7 @@ class _Reader:
                     if node.attr == "grad" else "")
             raise self.fail(f"attribute access is not allowed (`.{node.attr}`){hint}", node)
         kind = _KIND.get(type(node), f"`{type(node).__name__}` expressions")
-        raise self.fail(f"{kind} are not allowed in the snippet language", node)
+        raise self.fail(f"not allowed in the snippet language: {kind}", node)
 
     def call_operands(self, node: ast.Call) -> list[ast.expr]:
         func = node.func
