@@ -10,10 +10,13 @@ import argparse
 import gc
 import sys
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from backprop_tui import __version__
 from backprop_tui.errors import BadInput
+
+if TYPE_CHECKING:
+    from backprop_tui.engine.trace import Trace
 
 SUBCOMMANDS = ("open", "trace", "train", "expand")
 EXAMPLES = """\
@@ -126,6 +129,9 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
         referee.cancel()
     trace = apply_check(trace, replace(figures, fd_grads=fd_grads, fd_locals=fd_locals))
     extra = snippet_extra(trace) if program.dialect == "torch" else None
+    queries_ok = all(q["ok"] for q in extra["queries"]) if extra else True
+    if not queries_ok:
+        extra["ok"] = False  # type: ignore[index]
     title = "stdin" if path == "-" else path
     if fmt == "json":
         out.write(chain_json.dumps(chain_json.document(trace, extra)) + "\n")
@@ -133,18 +139,16 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
         out.write(chain_text.markdown(trace, title, extra))
     else:
         out.write(chain_text.text(trace, title, extra))
-    queries_ok = all(q["ok"] for q in extra["queries"]) if extra else True
     return 0 if trace.ok and queries_ok else 1
 
 
-def snippet_extra(trace: object) -> dict:
+def snippet_extra(trace: Trace) -> dict:
     """The torch dialect's queries and prints, each query checked by real torch."""
-    from backprop_tui.check.torch_snippet import torch_queries
     from backprop_tui.engine.snippet_run import run_snippet
     from backprop_tui.numbers import agree
 
     run = run_snippet(trace)
-    theirs = torch_queries(trace.program)  # type: ignore[attr-defined]
+    theirs = trace.figures.queries
     queries = []
     for q in run.queries:
         tv = theirs.get(q.label)

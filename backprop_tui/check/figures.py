@@ -18,6 +18,7 @@ class Figures:
     locals: dict[tuple[str, str], float]  # (of, wrt) -> ∂of/∂wrt on detached inputs
     fd_grads: dict[str, float | None] = field(default_factory=dict)
     fd_locals: dict[tuple[str, str], float | None] = field(default_factory=dict)
+    queries: dict[str, float | None] = field(default_factory=dict)  # the snippet's autograd.grad answers
 
 
 def check_trace(trace: Trace) -> Trace:
@@ -26,6 +27,10 @@ def check_trace(trace: Trace) -> Trace:
     from backprop_tui.check.torch_referee import torch_figures
 
     figures = torch_figures(trace.program, trace.output)
+    if trace.program.dialect == "torch":
+        from backprop_tui.check.torch_snippet import torch_queries
+
+        figures = replace(figures, queries=torch_queries(trace.program))
     fd_grads, fd_locals = fd_figures(trace)
     return apply_check(trace, replace(figures, fd_grads=fd_grads, fd_locals=fd_locals))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from typing import Any
 
 from backprop_tui.check.figures import Figures
@@ -50,13 +51,13 @@ class Referee:
 
 def encode(fig: Figures, names: list[str]) -> dict[str, Any]:
     return {"names": names, "values": [fig.values[n] for n in names], "grads": [fig.grads[n] for n in names],
-            "locals": [[of, wrt, v] for (of, wrt), v in fig.locals.items()]}
+            "locals": [[of, wrt, v] for (of, wrt), v in fig.locals.items()], "queries": fig.queries}
 
 
 def decode(answer: dict[str, Any]) -> Figures:
     names = answer["names"]
     return Figures(dict(zip(names, answer["values"], strict=True)), dict(zip(names, answer["grads"], strict=True)),
-                   {(of, wrt): v for of, wrt, v in answer["locals"]})
+                   {(of, wrt): v for of, wrt, v in answer["locals"]}, queries=answer.get("queries", {}))
 
 
 def serve() -> int:
@@ -71,7 +72,12 @@ def serve() -> int:
             from backprop_tui.engine.atomize import atomize
 
             program = atomize(program)
-        answer = encode(torch_figures(program, program.output), program.names)
+        figures = torch_figures(program, program.output)
+        if program.dialect == "torch":
+            from backprop_tui.check.torch_snippet import torch_queries
+
+            figures = replace(figures, queries=torch_queries(program))
+        answer = encode(figures, program.names)
     except BadInput as err:
         answer = {"error": str(err)}
     except ImportError as err:
