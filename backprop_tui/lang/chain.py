@@ -276,6 +276,9 @@ def _check_names(expr: Expr, targets: list[Token], defined: dict[str, int], line
             if node.name in FUNCTIONS or node.name == MANY_OUTPUT:
                 raise BadInput(f"`{node.name}` is a function: call it, as {node.name}(x)", node.line, node.col,
                                lines[node.line - 1])
+            if node.name not in defined and node.name.lower() in ("nan", "inf", "infinity"):
+                raise BadInput(f"`{node.name}` is not allowed: every number must be finite", node.line,
+                               node.col, lines[node.line - 1])
             if node.name not in defined:
                 raise BadInput(f"`{node.name}` is used before it is defined", node.line, node.col,
                                lines[node.line - 1])

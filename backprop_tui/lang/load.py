@@ -31,7 +31,7 @@ def is_torch_snippet(text: str) -> bool:
 def parse_program(source: str | bytes, output: str | None = None) -> Program:
     """Parse a chain program or a torch snippet; raises BadInput naming line and column."""
     text = decode(source) if isinstance(source, bytes) else source
-    text = text.replace("\r\n", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     if "\x00" in text:
         raise BadInput("the program contains a NUL byte: is it a binary file?")
     if is_torch_snippet(text):
