@@ -114,12 +114,22 @@ def network_figures(spec: Spec, params: dict[str, np.ndarray]) -> dict[Key, Any]
             fig[("fprime", str(i))] = _np(g)
     for name, p in model.named_parameters():
         fig[("grad", name)] = _np(p.grad) if p.requires_grad else None
-    learn = [p for p in model.parameters() if p.requires_grad]
-    if learn:
-        torch.optim.SGD(learn, lr=spec.lr).step()
+    sgd_step(model, spec.lr)
     for name, p in model.named_parameters():
         fig[("updated", name)] = _np(p)
     return fig
+
+
+def sgd_step(model: nn.Module, lr: float) -> None:
+    """torch.optim.SGD(lr).step() without momentum or weight decay: p.add_(p.grad, alpha=-lr).
+
+    Written out because constructing a torch optimizer imports torch._dynamo (about 2 s here); a test
+    checks that it gives torch.optim.SGD's numbers exactly.
+    """
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.requires_grad and p.grad is not None:
+                p.add_(p.grad, alpha=-lr)
 
 
 def check_trace(tr: NetTrace) -> NetTrace:
@@ -130,15 +140,13 @@ def check_epoch(spec: Spec, start: dict[str, np.ndarray]) -> tuple[float, dict[s
     """One epoch in torch from the engine's weights: the loss before the update and the parameters after."""
     model = build(spec, start)
     x, y, labels = _tensors(spec)
-    learn = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.SGD(learn, lr=spec.lr) if learn else None
     a = x
     for i, name in enumerate(model.names, 1):
         a = activate(spec.act(i), getattr(model, name)(a))
     loss = loss_of(spec, a, y, labels)
-    if opt is not None:
+    if loss.requires_grad:
         loss.backward()
-        opt.step()
+        sgd_step(model, spec.lr)
     return loss.item(), {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
 
 
@@ -159,3 +167,43 @@ def torch_loop(spec: Spec, epochs: int) -> tuple[list[float], dict[str, np.ndarr
         opt.step()
         losses.append(loss.item())
     return losses, {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
+
+
+# -- the server: python -m backprop_tui.check.torch_network (see backprop_tui.network.remote) ---------
+def answer(request: dict[str, Any], specs: dict[str, Spec]) -> dict[str, Any]:
+    from backprop_tui.network import remote
+
+    rid = request.get("id")
+    try:
+        op = request["op"]
+        if op == "spec":
+            specs[request["token"]] = remote.spec_from_json(request["spec"])
+            while len(specs) > 4:
+                specs.pop(next(iter(specs)))
+            return {"id": rid, "ok": True}
+        spec = specs[request["token"]]
+        params = remote.params_from_json(request["params"])
+        if op == "trace":
+            return {"id": rid, "ok": True, "figures": remote.figures_to_json(network_figures(spec, params))}
+        if op == "epoch":
+            loss, after = check_epoch(spec, params)
+            return {"id": rid, "ok": True, "loss": loss, "params": remote.params_to_json(after)}
+        raise ValueError(f"unknown op {op!r}")
+    except Exception as err:  # the answer names the failure; the server keeps serving
+        return {"id": rid, "ok": False, "error": f"{type(err).__name__}: {err}"}
+
+
+def main() -> int:
+    import json
+    import sys
+
+    specs: dict[str, Spec] = {}
+    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        if line.strip():
+            print(json.dumps(answer(json.loads(line), specs)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""Headless network mode: `trace`, `train` and `expand`. Each returns the exit status.
+
+0: every torch check agrees; 1: one disagrees (the document is still printed); 2: bad input (a short
+message on stderr, never a traceback). Also runnable on its own: python -m backprop_tui.network.cli.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import IO
+
+import numpy as np
+
+from backprop_tui.errors import BadInput
+from backprop_tui.network import report
+from backprop_tui.network.engine import forward, loss_value
+from backprop_tui.network.engine import trace as build_net_trace
+from backprop_tui.network.engine import train as engine_train
+from backprop_tui.network.expand import expand_neuron, parse_neuron
+from backprop_tui.network.spec import Spec, load_spec
+
+FORMATS = ("text", "json", "markdown")
+
+
+def _load(path: str) -> Spec:
+    return load_spec(path, sys.stdin.read() if path == "-" else None)
+
+
+def _fail(err: BadInput, path: str | None = None) -> int:
+    """As the main CLI says it: `backprop-tui: FILE: message` (the file named once)."""
+    where = "" if path in (None, "-") or str(err).startswith(str(path)) else f"{path}: "
+    print(f"backprop-tui: {where}{err}", file=sys.stderr)
+    return 2
+
+
+def trace_network(path: str, fmt: str = "text", out: IO[str] | None = None) -> int:
+    """One forward, backward and update on the whole batch, every step checked by torch."""
+    out = out or sys.stdout
+    try:
+        if fmt not in FORMATS:
+            raise BadInput(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
+        spec = _load(path)
+        with np.errstate(all="ignore"):
+            tr = build_net_trace(spec)
+    except BadInput as err:
+        return _fail(err, path)
+    from backprop_tui.check.torch_network import check_trace
+
+    tr = check_trace(tr)
+    render = {"text": report.trace_text, "json": report.trace_json, "markdown": report.trace_markdown}[fmt]
+    out.write(render(tr))
+    return 0 if tr.ok else 1
+
+
+def sample_epochs(epochs: int, every: int) -> set[int]:
+    """The epochs torch checks: the first, the last and every K-th."""
+    return {1, epochs, *range(every, epochs + 1, every)}
+
+
+def default_log_every(epochs: int) -> int:
+    return max(1, epochs // 10)
+
+
+EpochChecker = Callable[[Spec, dict[str, np.ndarray]], tuple[float, dict[str, np.ndarray]]]
+
+
+def run_training(spec: Spec, epochs: int, log_every: int, on_epoch: Callable[[int, float], object] | None = None,
+                 check: bool = True, checker: EpochChecker | None = None) -> report.TrainResult:
+    """Train with the numpy engine; torch checks the sampled epochs from the engine's own weights.
+
+    `on_epoch(epoch, loss)` is called after every epoch (a progress bar, the app's worker); returning False
+    stops the run early. `checker(spec, start) -> (loss, params after the update)` is torch's side
+    (default: check.torch_network.check_epoch, in this process).
+    """
+    sampled = sample_epochs(epochs, log_every) if check else set()
+    checked: list[int] = []
+    disagreed: list[int] = []
+    worst = [0.0]
+    check_epoch = checker
+    if sampled and check_epoch is None:
+        from backprop_tui.check.torch_network import check_epoch
+
+    def after(ep, params: dict[str, np.ndarray]) -> bool:
+        if ep.start is not None and check_epoch is not None:
+            t_loss, t_params = check_epoch(spec, ep.start)
+            ok, err = _compare(ep.loss, params, t_loss, t_params)
+            worst[0] = max(worst[0], err)
+            checked.append(ep.epoch)
+            if not ok:
+                disagreed.append(ep.epoch)
+        if on_epoch is not None:
+            return on_epoch(ep.epoch, ep.loss) is not False
+        return True
+
+    with np.errstate(all="ignore"):
+        losses, params = engine_train(spec, epochs, keep=sampled.__contains__, on_epoch=after)
+        _, acts = forward(spec, params, spec.x)
+        final = loss_value(spec.loss, spec.output, acts[-1], spec.y)
+    return report.TrainResult(spec, len(losses), losses, final, params, checked, disagreed, worst[0])
+
+
+def _compare(loss: float, params: dict[str, np.ndarray], t_loss: float, t_params: dict[str, np.ndarray],
+             ) -> tuple[bool, float]:
+    ok = abs(loss - t_loss) <= 1e-12 + 1e-9 * max(abs(loss), abs(t_loss))
+    err = abs(loss - t_loss)
+    for name, p in params.items():
+        t = t_params[name]
+        diff = np.abs(p - t)
+        err = max(err, float(diff.max()) if diff.size else 0.0)
+        ok = ok and bool(np.all(diff <= 1e-12 + 1e-9 * np.maximum(np.abs(p), np.abs(t))))
+    if not np.isfinite(err):
+        ok = ok and False
+    return ok, err
+
+
+def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out: IO[str] | None = None) -> int:
+    """Full-batch SGD; text prints the post's `Epoch [k/N], Loss: x` lines, json the whole run."""
+    out = out or sys.stdout
+    try:
+        if fmt not in ("text", "json"):
+            raise BadInput(f"--format {fmt}: train writes text or json")
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise BadInput(f"--epochs {epochs}: give a whole number of at least 1")
+        if epochs > 10_000_000:
+            raise BadInput(f"--epochs {epochs}: at most 10,000,000")
+        every = default_log_every(epochs) if log_every is None else log_every
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise BadInput(f"--log-every {log_every}: give a whole number of at least 1")
+        spec = _load(path)
+    except BadInput as err:
+        return _fail(err, path)
+    tty = fmt == "text" and _isatty(out)
+    bar_step = max(1, epochs // 100)
+
+    def on_epoch(epoch: int, loss: float) -> bool:
+        if fmt != "text":
+            return True
+        if epoch % every == 0:
+            if tty:
+                out.write("\r\x1b[K")
+            out.write(report.epoch_line(epoch, epochs, loss) + "\n")
+        if tty and (epoch % bar_step == 0 or epoch == epochs):
+            done = epoch * 30 // epochs
+            out.write(f"\r[{'#' * done}{'.' * (30 - done)}] {epoch}/{epochs}")
+            out.flush()
+        return True
+
+    if fmt == "text":
+        out.write(report.describe(spec) + "\n")
+    res = run_training(spec, epochs, every, on_epoch)
+    if fmt == "json":
+        out.write(report.train_json(res))
+    else:
+        if tty:
+            out.write("\r\x1b[K")
+        out.write(f"Final loss (after the last update): {report.loss_text(res.final_loss)}\n")
+        out.write(res.checks_line() + "\n")
+    return 0 if res.ok else 1
+
+
+def _isatty(out: IO[str]) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def expand(path: str, neuron: str, row: int = 0, out: IO[str] | None = None) -> int:
+    """Print one neuron, for one data row, as a scalar program of the chain language, loss included."""
+    out = out or sys.stdout
+    try:
+        spec = _load(path)
+        layer, unit = parse_neuron(spec, neuron)
+        with np.errstate(all="ignore"):
+            exp = expand_neuron(spec, layer, unit, row)
+    except BadInput as err:
+        return _fail(err, path)
+    out.write(exp.text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backprop_tui.network.cli")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("trace")
+    t.add_argument("spec")
+    t.add_argument("--format", default="text", choices=FORMATS)
+    r = sub.add_parser("train")
+    r.add_argument("spec")
+    r.add_argument("--epochs", type=int, required=True)
+    r.add_argument("--log-every", type=int, default=None)
+    r.add_argument("--format", default="text", choices=("text", "json"))
+    e = sub.add_parser("expand")
+    e.add_argument("spec")
+    e.add_argument("--neuron", required=True)
+    e.add_argument("--row", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.cmd == "trace":
+        return trace_network(args.spec, args.format)
+    if args.cmd == "train":
+        return train(args.spec, args.epochs, args.log_every, args.format)
+    return expand(args.spec, args.neuron, args.row)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

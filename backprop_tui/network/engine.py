@@ -1,0 +1,478 @@
+"""The numpy float64 engine: forward, loss, backward and the SGD update of an MLP, as Step records.
+
+Batch layout is rows × features, as torch's: z = a·Wᵀ + b for the whole batch (for one row, z = W·a + b).
+A step's numbers are in its formula; vectors and matrices also go in NetTrace.arrays, parallel to the
+steps (Step.value holds the float only for the scalar loss).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from backprop_tui.engine.step import Step
+from backprop_tui.network.spec import Spec
+from backprop_tui.numbers import short
+
+BCE_EPS = 1e-12  # torch's BCELoss backward divides by max(a(1 - a), 1e-12)
+LOG_FLOOR = -100.0  # and clamps its logs at -100
+
+
+# -- the math ---------------------------------------------------------------------------------------
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def activate(name: str, z: np.ndarray) -> np.ndarray:
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "sigmoid":
+        return sigmoid(z)
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "softmax":
+        return softmax(z)
+    return z  # identity
+
+
+def derivative(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """f'(z) elementwise, written from the output a as torch's backward does (relu'(0) = 0, as torch)."""
+    if name == "relu":
+        return (z > 0).astype(np.float64)
+    if name == "sigmoid":
+        return a * (1.0 - a)
+    if name == "tanh":
+        return 1.0 - a * a
+    return np.ones_like(z)
+
+
+def softmax_jacobian(s: np.ndarray) -> np.ndarray:
+    """J = diag(s) − s·sᵀ per row: (rows, k, k)."""
+    return s[:, :, None] * np.eye(s.shape[1])[None] - s[:, :, None] * s[:, None, :]
+
+
+def loss_value(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> float:
+    n = a.shape[0]
+    if loss == "mse":
+        return float(np.mean((a - y) ** 2))
+    if loss == "half_sse":
+        return float(0.5 * np.sum((a - y) ** 2) / n)
+    if loss == "bce":
+        la = np.maximum(np.log(a), LOG_FLOOR)
+        lb = np.maximum(np.log1p(-a), LOG_FLOOR)
+        return float(-np.mean(y * la + (1.0 - y) * lb))
+    if output == "identity":  # cross_entropy on logits
+        top = a.max(axis=1, keepdims=True)
+        lse = top + np.log(np.exp(a - top).sum(axis=1, keepdims=True))
+        return float(-np.sum(y * (a - lse)) / n)
+    with np.errstate(divide="ignore"):
+        logs = np.where(y != 0, np.log(a), 0.0)
+    return float(-np.sum(y * logs) / n)
+
+
+def loss_grad(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∂L/∂a for the output activations a (for cross_entropy on logits, a are the logits)."""
+    n, k = a.shape
+    if loss == "mse":
+        return 2.0 * (a - y) / (n * k)
+    if loss == "half_sse":
+        return (a - y) / n
+    if loss == "bce":
+        return (a - y) / np.maximum(a * (1.0 - a), BCE_EPS) / (n * k)
+    if output == "identity":
+        return ce_shortcut(softmax(a), y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y != 0, -y / (a * n), 0.0)
+
+
+def ce_shortcut(s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Softmax + cross-entropy: ∂L/∂z = (s·Σy − y)/N, which is (s − y)/N for one-hot or probability rows."""
+    return (s * y.sum(axis=1, keepdims=True) - y) / s.shape[0]
+
+
+@dataclass
+class Pass:
+    """One forward and backward pass on the batch: every intermediate, by layer 1..L (index 0: the input)."""
+
+    zs: list[np.ndarray]
+    acts: list[np.ndarray]
+    loss: float
+    grad_out: np.ndarray  # ∂L/∂a_L
+    deltas: list[np.ndarray | None]  # ∂L/∂z_l
+    grad_acts: list[np.ndarray | None]  # ∂L/∂a_l
+    grads: dict[str, np.ndarray]  # every parameter's gradient (frozen ones too; the update skips them)
+
+
+def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    zs: list[np.ndarray] = [x]
+    acts: list[np.ndarray] = [x]
+    for layer in range(1, spec.layers + 1):
+        z = acts[-1] @ params[f"fc{layer}.weight"].T + params[f"fc{layer}.bias"]
+        zs.append(z)
+        acts.append(activate(spec.act(layer), z))
+    return zs, acts
+
+
+def full_pass(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray | None = None,
+              y: np.ndarray | None = None) -> Pass:
+    x = spec.x if x is None else x
+    y = spec.y if y is None else y
+    zs, acts = forward(spec, params, x)
+    L = spec.layers
+    a_out = acts[L]
+    loss = loss_value(spec.loss, spec.output, a_out, y)
+    g = loss_grad(spec.loss, spec.output, a_out, y)
+    deltas: list[np.ndarray | None] = [None] * (L + 1)
+    grad_acts: list[np.ndarray | None] = [None] * (L + 1)
+    grad_acts[L] = g
+    if spec.output == "softmax":
+        deltas[L] = ce_shortcut(a_out, y) if spec.loss == "cross_entropy" else \
+            a_out * (g - np.sum(g * a_out, axis=1, keepdims=True))
+    else:
+        deltas[L] = g * derivative(spec.output, zs[L], a_out)
+    grads: dict[str, np.ndarray] = {}
+    for layer in range(L, 0, -1):
+        d = deltas[layer]
+        assert d is not None
+        grads[f"fc{layer}.weight"] = d.T @ acts[layer - 1]
+        grads[f"fc{layer}.bias"] = d.sum(axis=0)
+        if layer > 1:
+            ga = d @ params[f"fc{layer}.weight"]
+            grad_acts[layer - 1] = ga
+            deltas[layer - 1] = ga * derivative(spec.act(layer - 1), zs[layer - 1], acts[layer - 1])
+    return Pass(zs, acts, loss, g, deltas, grad_acts, grads)
+
+
+def sgd(spec: Spec, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """W ← W − lr·dW for every parameter that learns; frozen ones are kept as they are."""
+    return {name: p if name in spec.freeze else p - spec.lr * grads[name] for name, p in params.items()}
+
+
+# -- training ---------------------------------------------------------------------------------------
+@dataclass
+class Epoch:
+    """What one epoch did: the loss before its update, and the parameters it started from."""
+
+    epoch: int
+    loss: float
+    start: dict[str, np.ndarray] | None  # a copy, only for the epochs a checker wants
+
+
+def train(spec: Spec, epochs: int, params: dict[str, np.ndarray] | None = None,
+          keep: Any = None, on_epoch: Any = None) -> tuple[list[float], dict[str, np.ndarray]]:
+    """Full-batch SGD for `epochs` epochs: the losses (one per epoch, before its update) and the last params.
+
+    `on_epoch(Epoch, params)` runs after every epoch's update (params: the live arrays, read them at once);
+    `keep(epoch) -> bool` says for which epochs Epoch.start holds a copy of the parameters the epoch
+    started from (the torch checker's input). `on_epoch` may return False to stop early (a cancelled run).
+    """
+    work = {k: np.array(v, dtype=np.float64, copy=True) for k, v in (params or spec.params).items()}
+    x, y = spec.x, spec.y
+    L, lr = spec.layers, spec.lr
+    ws = [work[f"fc{i}.weight"] for i in range(1, L + 1)]
+    bs = [work[f"fc{i}.bias"] for i in range(1, L + 1)]
+    learn_w = [f"fc{i}.weight" not in spec.freeze for i in range(1, L + 1)]
+    learn_b = [f"fc{i}.bias" not in spec.freeze for i in range(1, L + 1)]
+    acts_names = [spec.act(i) for i in range(1, L + 1)]
+    shortcut = spec.output in ("softmax", "identity") and spec.loss == "cross_entropy"
+    losses: list[float] = []
+    for epoch in range(1, epochs + 1):
+        wanted = keep is not None and keep(epoch)
+        start = {k: v.copy() for k, v in work.items()} if wanted else None
+        # forward
+        a = x
+        zs, acts = [], [x]
+        for i in range(L):
+            z = a @ ws[i].T
+            z += bs[i]
+            a = activate(acts_names[i], z)
+            zs.append(z)
+            acts.append(a)
+        if shortcut and spec.output == "identity":  # the post's case: log-softmax of the logits
+            z_out = zs[-1]
+            top = z_out.max(axis=1, keepdims=True)
+            e = np.exp(z_out - top)
+            tot = e.sum(axis=1, keepdims=True)
+            loss = float(-np.sum(y * (z_out - top - np.log(tot))) / len(x))
+            delta = ce_shortcut(e / tot, y)
+        elif shortcut:  # softmax output: the loss reads log(s), as torch's log(softmax) does
+            loss = loss_value(spec.loss, spec.output, a, y)
+            delta = ce_shortcut(a, y)
+        else:
+            loss = loss_value(spec.loss, spec.output, a, y)
+            g = loss_grad(spec.loss, spec.output, a, y)
+            if spec.output == "softmax":
+                delta = a * (g - np.sum(g * a, axis=1, keepdims=True))
+            else:
+                delta = g * derivative(acts_names[-1], zs[-1], a)
+        losses.append(loss)
+        # backward and update, last layer first (each layer's W is read before it changes)
+        for i in range(L - 1, -1, -1):
+            dw = delta.T @ acts[i]
+            db = delta.sum(axis=0)
+            if i > 0:
+                ga = delta @ ws[i]
+                delta = ga * derivative(acts_names[i - 1], zs[i - 1], acts[i])
+            if learn_w[i]:
+                ws[i] -= lr * dw
+            if learn_b[i]:
+                bs[i] -= lr * db
+        if on_epoch is not None and on_epoch(Epoch(epoch, loss, start), work) is False:
+            break
+    return losses, work
+
+
+# -- the steps --------------------------------------------------------------------------------------
+Key = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NetTrace:
+    """One forward, backward and update on the whole batch, as steps; torch's figures once checked."""
+
+    spec: Spec
+    steps: tuple[Step, ...]
+    arrays: tuple[np.ndarray | None, ...]  # each step's numbers; None: no gradient
+    keys: tuple[Key, ...]  # which torch figure each step is compared with
+    loss: float
+    params: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray | None]  # None: frozen (requires_grad=False)
+    updated: dict[str, np.ndarray]
+    torch_arrays: tuple[np.ndarray | None, ...] = ()
+    fd_arrays: tuple[np.ndarray | None, ...] = ()  # central differences of the loss, for parameter gradients
+    checked: bool = False
+    max_error: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.checked and all(s.ok for s in self.steps if s.ok is not None)
+
+
+def tracked(spec: Spec) -> list[bool]:
+    """tracked[l]: whether torch tracks z_l (some parameter in layers 1..l learns); index 0: the input."""
+    out = [False]
+    for layer in range(1, spec.layers + 1):
+        learns = any(f"fc{layer}.{k}" not in spec.freeze for k in ("weight", "bias"))
+        out.append(out[-1] or learns)
+    return out
+
+
+def trace(spec: Spec, params: dict[str, np.ndarray] | None = None) -> NetTrace:
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in (params or spec.params).items()}
+    p = full_pass(spec, params)
+    b = _Builder()
+    L = spec.layers
+    track = tracked(spec)
+    for layer in range(1, L + 1):
+        prev = "x" if layer == 1 else f"a{layer - 1}"
+        W, bias = params[f"fc{layer}.weight"], params[f"fc{layer}.bias"]
+        z, a = p.zs[layer], p.acts[layer]
+        numbers = f" = {mat(p.acts[layer - 1])}·{mat(W.T)} + {mat(bias)}" if _small(p.acts[layer - 1], W) else ""
+        b.add("forward", f"z{layer}", f"z{layer} = {prev}·W{layer}ᵀ + b{layer}  (per row: z = W·a + b)"
+              f"{numbers} = {mat(z)}", z, ("z", str(layer)))
+        f = spec.act(layer)
+        b.add("forward", f"a{layer}", f"a{layer} = {f}(z{layer}) = {mat(a)}", a, ("a", str(layer)))
+    y = spec.y
+    b.add("loss", "loss", f"L = {loss_formula(spec)} = {short(p.loss)}", p.loss, ("loss",))
+    learns = track[L]
+    none = "none: nothing before it learns (every parameter up to here is frozen)"
+    # the output layer
+    aL = p.acts[L]
+    g_text = grad_out_formula(spec)
+    b.add("backward", f"a{L}", f"∂L/∂a{L} = {g_text} = {mat(p.grad_out)}" if learns else f"grad(a{L}): {none}",
+          p.grad_out if learns else None, ("grad_a", str(L)))
+    if spec.output == "softmax":
+        J = softmax_jacobian(aL)
+        b.add("local", f"a{L}", f"∂a{L}/∂z{L} = J = diag(s) − s·sᵀ, s = a{L}; {jac_text(J)}", J,
+              ("jac", str(L)), wrt=f"z{L}")
+        via_j = np.einsum("nij,nj->ni", J, p.grad_out)
+        b.add("backward", f"z{L}", f"∂L/∂z{L} = J·∂L/∂a{L} (per row) = {mat(via_j)}" if learns else
+              f"grad(z{L}): {none}", via_j if learns else None, ("grad_z", str(L)))
+        if spec.loss == "cross_entropy":
+            short_cut = ce_shortcut(aL, y)
+            b.add("backward", f"z{L}", f"∂L/∂z{L} = (s − y)/N  (softmax + cross-entropy shortcut) = "
+                  f"{mat(short_cut)}; the same numbers as J·∂L/∂a{L}" if learns else f"grad(z{L}): {none}",
+                  short_cut if learns else None, ("grad_z", str(L)))
+    else:
+        _elementwise_back(b, spec, p, L, learns, none)
+    for layer in range(L, 0, -1):
+        prev = "x" if layer == 1 else f"a{layer - 1}"
+        for kind in ("weight", "bias"):
+            name = f"fc{layer}.{kind}"
+            g = p.grads[name]
+            if name in spec.freeze:
+                b.add("backward", name, f"grad({name}): none, frozen (requires_grad=False)", None, ("grad", name))
+            elif kind == "weight":
+                b.add("backward", name, f"∂L/∂W{layer} = δ{layer}ᵀ·{prev}  (δ{layer} = ∂L/∂z{layer}) = {mat(g)}", g,
+                      ("grad", name))
+            else:
+                b.add("backward", name, f"∂L/∂b{layer} = Σ over rows of δ{layer} = {mat(g)}", g, ("grad", name))
+        if layer > 1:
+            below = layer - 1
+            ok_below = track[below]
+            ga = p.grad_acts[below]
+            b.add("backward", f"a{below}", f"∂L/∂a{below} = δ{layer}·W{layer}  (per row: Wᵀ·δ) = {mat(ga)}"
+                  if ok_below else f"grad(a{below}): {none}", ga if ok_below else None, ("grad_a", str(below)))
+            _elementwise_back(b, spec, p, below, ok_below, none)
+    updated = sgd(spec, params, p.grads)
+    for name in spec.param_names:
+        if name in spec.freeze:
+            b.add("update", name, f"{name}: frozen, unchanged = {mat(params[name])}", params[name],
+                  ("updated", name))
+        else:
+            b.add("update", name, f"{name} ← {name} − lr·grad = {mat(params[name])} − {short(spec.lr)}·"
+                  f"{mat(p.grads[name])} = {mat(updated[name])}", updated[name], ("updated", name))
+    grads: dict[str, np.ndarray | None] = {n: None if n in spec.freeze else p.grads[n] for n in spec.param_names}
+    fd = fd_grads(spec, params)
+    fd_arrays = tuple(fd.get(k[1]) if k[0] == "grad" else None for k in b.keys)
+    steps = tuple(replace(s, fd_value=float(a)) if a is not None and a.ndim == 0 else s
+                  for s, a in zip(b.steps, fd_arrays, strict=True))
+    return NetTrace(spec, steps, tuple(b.arrays), tuple(b.keys), p.loss, params, grads, updated,
+                    fd_arrays=fd_arrays)
+
+
+FD_WORK = 10_000_000  # parameters × rows × width at most for finite differences (an advisory third opinion)
+FD_PARAMS = 1_000  # and at most this many parameters (two forward passes each)
+
+
+def fd_grads(spec: Spec, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """∂L/∂p by central differences, h = 1e-6·max(1, |p|), for the parameters that learn (small networks)."""
+    width = max(spec.sizes)
+    if spec.param_count > FD_PARAMS or spec.param_count * len(spec.x) * width > FD_WORK:
+        return {}
+    out: dict[str, np.ndarray] = {}
+    for name in spec.param_names:
+        if name in spec.freeze:
+            continue
+        p = params[name]
+        g = np.empty_like(p)
+        for idx in np.ndindex(p.shape):
+            h = 1e-6 * max(1.0, abs(float(p[idx])))
+            values = []
+            for sign in (1.0, -1.0):
+                moved = p.copy()
+                moved[idx] += sign * h
+                _, acts = forward(spec, {**params, name: moved}, spec.x)
+                values.append(loss_value(spec.loss, spec.output, acts[-1], spec.y))
+            g[idx] = (values[0] - values[1]) / (2 * h)
+        out[name] = g
+    return out
+
+
+def _elementwise_back(b: _Builder, spec: Spec, p: Pass, layer: int, learns: bool, none: str) -> None:
+    f = spec.act(layer)
+    fp = derivative(f, p.zs[layer], p.acts[layer])
+    rule = {"relu": "1 where z > 0, else 0", "sigmoid": "a·(1 − a)", "tanh": "1 − a²", "identity": "1"}[f]
+    b.add("local", f"a{layer}", f"∂a{layer}/∂z{layer} = {f}'(z{layer}) = {rule} = {mat(fp)}", fp,
+          ("fprime", str(layer)), wrt=f"z{layer}")
+    d = p.deltas[layer]
+    b.add("backward", f"z{layer}", f"δ{layer} = ∂L/∂z{layer} = ∂L/∂a{layer} ⊙ {f}'(z{layer}) = {mat(d)}" if learns
+          else f"grad(z{layer}): {none}", d if learns else None, ("grad_z", str(layer)))
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+        self.arrays: list[np.ndarray | None] = []
+        self.keys: list[Key] = []
+
+    def add(self, phase: Any, target: str, formula: str, value: Any, key: Key, wrt: str | None = None) -> None:
+        scalar = isinstance(value, float)
+        self.steps.append(Step(len(self.steps), phase, target, formula, value if scalar else None, wrt=wrt))
+        self.arrays.append(None if value is None else np.asarray(value, dtype=np.float64))
+        self.keys.append(key)
+
+
+def loss_formula(spec: Spec) -> str:
+    a = f"a{spec.layers}"
+    if spec.loss == "mse":
+        return f"mean over rows and outputs of ({a} − y)²"
+    if spec.loss == "half_sse":
+        return f"½·Σ over outputs of ({a} − y)², averaged over rows"
+    if spec.loss == "bce":
+        return f"−mean(y·log {a} + (1 − y)·log(1 − {a}))"
+    if spec.output == "identity":
+        return f"−(1/N)·Σ y·log softmax({a})  ({a} are logits)"
+    return f"−(1/N)·Σ y·log {a}"
+
+
+def grad_out_formula(spec: Spec) -> str:
+    a = f"a{spec.layers}"
+    n = "N·K" if spec.loss in ("mse", "bce") else "N"
+    if spec.loss == "mse":
+        return f"2·({a} − y)/{n}"
+    if spec.loss == "half_sse":
+        return f"({a} − y)/N"
+    if spec.loss == "bce":
+        return f"({a} − y)/({a}·(1 − {a}))/{n}"
+    if spec.output == "identity":
+        return f"(softmax({a}) − y)/N"
+    return f"−y/({a}·N)"
+
+
+# -- numbers in text ----------------------------------------------------------------------------------
+MAX_ROWS_SHOWN = 4
+MAX_COLS_SHOWN = 6
+
+
+def _small(*arrays: np.ndarray) -> bool:
+    return all(a.size <= 24 for a in arrays)
+
+
+def mat(a: np.ndarray | float | None) -> str:
+    """A vector or matrix in one line, 6 significant digits, at most 4 rows × 6 columns then `…`."""
+    if a is None:
+        return "—"
+    arr = np.asarray(a)
+    if arr.ndim == 0:
+        return short(float(arr))
+    if arr.ndim == 1:
+        return _row(arr)
+    if arr.ndim > 2:
+        return jac_text(arr)
+    rows = [_row(r) for r in arr[:MAX_ROWS_SHOWN]]
+    more = arr.shape[0] - MAX_ROWS_SHOWN
+    tail = f", … ({more} more rows)" if more > 0 else ""
+    return "[" + ", ".join(rows) + tail + "]"
+
+
+def _row(r: np.ndarray) -> str:
+    cells = [short(float(v)) for v in r[:MAX_COLS_SHOWN]]
+    if len(r) > MAX_COLS_SHOWN:
+        cells.append("…")
+    return "[" + ", ".join(cells) + "]"
+
+
+def jac_text(J: np.ndarray) -> str:
+    more = J.shape[0] - 1
+    return f"row 0: {mat(J[0])}" + (f" (and {more} more rows)" if more else "")
+
+
+def with_torch(tr: NetTrace, figures: dict[Key, np.ndarray | float | None]) -> NetTrace:
+    """Fill each step with torch's figure and whether every number agrees (the project's tolerance)."""
+    steps: list[Step] = []
+    torch_arrays: list[np.ndarray | None] = []
+    worst = 0.0
+    for s, arr, key in zip(tr.steps, tr.arrays, tr.keys, strict=True):
+        got = figures.get(key)
+        t = None if got is None else np.asarray(got, dtype=np.float64)
+        torch_arrays.append(t)
+        if arr is None or t is None:
+            ok = arr is None and t is None
+        else:
+            ok = arr.shape == t.shape and bool(np.all(np.abs(arr - t) <= 1e-12 + 1e-9 * np.maximum(
+                np.abs(arr), np.abs(t))))
+            if arr.shape == t.shape and arr.size:
+                worst = max(worst, float(np.max(np.abs(arr - t))))
+        tv = float(t) if (t is not None and t.ndim == 0) else None
+        steps.append(replace(s, torch_value=tv, ok=ok))
+    return replace(tr, steps=tuple(steps), torch_arrays=tuple(torch_arrays), checked=True, max_error=worst)
