@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import re
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
@@ -105,6 +106,14 @@ def is_network_spec(path: str) -> bool:
     return path.lower().endswith(".toml")
 
 
+_NETWORK_TABLE = re.compile(r"^\s*\[network\]", re.MULTILINE)
+
+
+def looks_like_network(text: str) -> bool:
+    """Standard input has no file name: a `[network]` table marks a spec."""
+    return _NETWORK_TABLE.search(text) is not None
+
+
 def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO) -> int:
     from backprop_tui.check import apply_check, fd_figures
     from backprop_tui.check.remote import Referee
@@ -115,6 +124,10 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
 
     data = read_source(path)
     text = decode(data)
+    if path == "-" and looks_like_network(text):
+        from backprop_tui.network.cli import trace_network
+
+        return trace_network(path, fmt, out, text=text)
     referee = Referee(text, of, atomic)  # torch loads on the other core while this one parses and derives
     try:
         program = parse_program(text, of)

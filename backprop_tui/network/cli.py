@@ -24,8 +24,10 @@ from backprop_tui.network.spec import Spec, load_spec
 FORMATS = ("text", "json", "markdown")
 
 
-def _load(path: str) -> Spec:
-    return load_spec(path, sys.stdin.read() if path == "-" else None)
+def _load(path: str, text: str | None = None) -> Spec:
+    if text is None and path == "-":
+        text = sys.stdin.read()
+    return load_spec(path, text)
 
 
 def _fail(err: BadInput, path: str | None = None) -> int:
@@ -35,13 +37,15 @@ def _fail(err: BadInput, path: str | None = None) -> int:
     return 2
 
 
-def trace_network(path: str, fmt: str = "text", out: IO[str] | None = None) -> int:
-    """One forward, backward and update on the whole batch, every step checked by torch."""
+def trace_network(path: str, fmt: str = "text", out: IO[str] | None = None, text: str | None = None) -> int:
+    """One forward, backward and update on the whole batch, every step checked by torch.
+
+    `text`: the spec already read (standard input that the caller has sniffed)."""
     out = out or sys.stdout
     try:
         if fmt not in FORMATS:
             raise BadInput(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
-        spec = _load(path)
+        spec = _load(path, text)
         with np.errstate(all="ignore"):
             tr = build_net_trace(spec)
     except BadInput as err:
