@@ -57,7 +57,8 @@ def torch_eval(expr: Expr, env: dict[str, torch.Tensor], softmax_cache: dict[int
     return _tensor(got[id(expr)])
 
 
-def torch_figures(program: Program, output: str) -> Figures:
+def build_graph(program: Program) -> dict[str, torch.Tensor]:
+    """One tensor per named variable: leaves require grad unless const, the rest built from torch ops."""
     env: dict[str, torch.Tensor] = {}
     cache: dict[int, torch.Tensor] = {}
     for a in program.assignments:
@@ -65,6 +66,11 @@ def torch_figures(program: Program, output: str) -> Figures:
             env[a.name] = torch.tensor(a.expr.value, dtype=DTYPE, requires_grad=not a.constant)
         else:
             env[a.name] = torch_eval(a.expr, env, cache)
+    return env
+
+
+def torch_figures(program: Program, output: str) -> Figures:
+    env = build_graph(program)
     names = program.names
     values = dict(zip(names, torch.stack([env[n].detach() for n in names]).tolist(), strict=True))
     wrt = [n for n in names if env[n].requires_grad]

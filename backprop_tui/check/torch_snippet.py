@@ -7,20 +7,13 @@ from __future__ import annotations
 
 import torch
 
-from backprop_tui.check.torch_referee import DTYPE, torch_eval
-from backprop_tui.lang.expr import Num
+from backprop_tui.check.torch_referee import build_graph
 from backprop_tui.lang.program import Program
 
 
 def torch_queries(program: Program) -> dict[str, float | None]:
     """label -> ∂of/∂wrt from torch autograd (None where torch gives no gradient: an unused input)."""
-    env: dict[str, torch.Tensor] = {}
-    cache: dict[int, torch.Tensor] = {}
-    for a in program.assignments:
-        if isinstance(a.expr, Num):
-            env[a.name] = torch.tensor(a.expr.value, dtype=DTYPE, requires_grad=not a.constant)
-        else:
-            env[a.name] = torch_eval(a.expr, env, cache)
+    env = build_graph(program)
     wrts: dict[str, list[str]] = {}
     for q in program.queries:
         names = wrts.setdefault(q.of, [])
