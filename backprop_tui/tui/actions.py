@@ -1,0 +1,129 @@
+"""The app's dialogs and files: help, open, save, presets, find (a mixin of BackpropApp)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from backprop_tui.errors import BadInput
+from backprop_tui.tui.presets import BY_KEY
+
+if TYPE_CHECKING:
+    from backprop_tui.tui.app import BackpropApp
+
+    Base = BackpropApp
+else:
+    Base = object
+
+
+class DialogActions(Base):
+    def action_edit(self) -> None:
+        self.editor.focus()
+
+    def action_leave_editor(self) -> None:
+        self.graph.focus()
+
+    def action_rebuild(self) -> None:
+        self.rebuild()
+
+    def action_help(self) -> None:
+        self.action_help_always()
+
+    def action_help_always(self) -> None:
+        from backprop_tui.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.action_close()
+        elif len(self.screen_stack) == 1:
+            self.push_screen(HelpScreen())
+
+    def action_open(self) -> None:
+        from backprop_tui.tui.screens.dialogs import PromptDialog
+
+        self.push_screen(PromptDialog("Open a program file:", self.path or "", "path/to/program.bp"),
+                         self.open_path)
+
+    def open_path(self, path: str | None) -> None:
+        if not path:
+            return
+        try:
+            text = Path(path).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            self.error_line.show(f"cannot open {path}: {err}")
+            self.notify(f"cannot open {path}", severity="error")
+            return
+        if is_network(path, text):
+            self.open_network(path, text)
+            return
+        self.path = path
+        self.load_text(text)
+
+    def open_network(self, path: str, text: str) -> None:
+        """A network spec opens the network screen; a bad spec is an inline error, the app keeps running."""
+        from backprop_tui.network.spec import load_spec
+        from backprop_tui.tui.screens.network import NetworkScreen
+
+        try:
+            spec = load_spec("-", text) if path == "-" else load_spec(path)
+        except BadInput as err:
+            self.error_line.show(f"{path}: {err}")
+            self.notify(f"cannot open {path}", severity="error")
+            return
+        self.push_screen(NetworkScreen(spec, check=self.check_enabled))
+
+    def on_network_screen_open_chain(self, message: object) -> None:
+        """A neuron of the network, as a scalar program, in the chain view."""
+        self.pop_screen()
+        self.path = None
+        self.load_text(message.text)  # type: ignore[attr-defined]
+
+    def action_save(self) -> None:
+        from backprop_tui.tui.screens.dialogs import PromptDialog
+
+        self.push_screen(PromptDialog("Save the program as:", self.path or "program.bp"), self.save_path)
+
+    def save_path(self, path: str | None) -> None:
+        if not path:
+            return
+        try:
+            Path(path).write_text(self.editor.text, encoding="utf-8")
+        except OSError as err:
+            self.notify(f"cannot save {path}: {err}", severity="error")
+            return
+        self.path = path
+        self.notify(f"saved {path}")
+
+    def action_presets(self) -> None:
+        from backprop_tui.tui.screens.dialogs import PresetPicker
+
+        self.push_screen(PresetPicker(), self.load_preset)
+
+    def load_preset(self, key: str | None) -> None:
+        if key in BY_KEY:
+            self.path = None
+            self.load_text(BY_KEY[key].text)
+
+    def load_text(self, text: str) -> None:
+        self.editor.load_text(text)
+        self.k = 0
+        self.rebuild()
+
+    def action_find(self) -> None:
+        from backprop_tui.tui.screens.dialogs import PromptDialog
+
+        names = self.state.trace.names if self.state else []
+        self.push_screen(PromptDialog("Find a node by name:", "", "name", names), self.find)
+
+    def find(self, name: str | None) -> None:
+        if not name or self.state is None:
+            return
+        if name not in self.state.trace.values:
+            self.notify(f"no node named {name!r}", severity="warning")
+            return
+        self.select(name)
+
+
+def is_network(path: str, text: str) -> bool:
+    """A `.toml` file, or any text with a `[network]` table, is a network spec."""
+    return path.lower().endswith(".toml") or re.search(r"^\s*\[network\]", text, re.MULTILINE) is not None

@@ -1,0 +1,282 @@
+"""The app: wires the widgets to one trace and a step position k; every view is read from stored state."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, TextArea
+
+from backprop_tui.engine.trace import Trace, build_trace
+from backprop_tui.errors import BadInput
+from backprop_tui.lang import parse_program
+from backprop_tui.tui.actions import DialogActions
+from backprop_tui.tui.commands import BackpropCommands
+from backprop_tui.tui.graph_layout import layout
+from backprop_tui.tui.messages import CheckDone, NodeSelected
+from backprop_tui.tui.presets import SEED_CHAIN
+from backprop_tui.tui.state import StepState
+from backprop_tui.tui.widgets.editor import ErrorLine, ProgramEditor
+from backprop_tui.tui.widgets.explain import StatusLine, StepPanel
+from backprop_tui.tui.widgets.graph import GraphView
+from backprop_tui.tui.widgets.table import VariableTable
+
+Checker = Callable[[Trace], Trace]
+DEBOUNCE = 0.3
+CHECK_DELAY = 0.2
+# actions a focused editor or input keeps its own keys for (the keys type text there instead)
+TYPING_KEYS = {"next", "previous", "first", "last", "finish_forward", "run_backward", "edit", "open", "save",
+               "find", "help", "presets"}
+
+
+class BackpropApp(DialogActions, App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "backprop-tui"
+    COMMANDS = App.COMMANDS | {BackpropCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("right,n", "next", "Next", priority=True),
+        Binding("left,p", "previous", "Prev", priority=True),
+        Binding("home", "first", "Start", priority=True),
+        Binding("end", "last", "End", priority=True),
+        Binding("f", "finish_forward", "Forward", priority=True),
+        Binding("b", "run_backward", "Backward", priority=True),
+        Binding("e", "edit", "Edit", priority=True),
+        Binding("ctrl+r", "rebuild", "Rebuild", priority=True),
+        Binding("o", "open", "Open", priority=True),
+        Binding("s", "save", "Save", priority=True),
+        Binding("t", "presets", "Presets", priority=True),
+        Binding("slash", "find", "Find", priority=True),
+        Binding("question_mark", "help", "Help", priority=True),
+        Binding("f1", "help_always", "Help", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, text: str = SEED_CHAIN, path: str | None = None, *, checker: Checker | None = None,
+                 check: bool = True, error: str | None = None, network: tuple[str, str] | None = None) -> None:
+        super().__init__()
+        self.text, self.path, self.startup_error = text, path, error
+        self.startup_network = network  # (path, text) of a spec to open on the network screen
+        self.checker = checker
+        self.check_enabled = check
+        self.state: StepState | None = None
+        self.k = 0
+        self.selected: str | None = None
+        self.generation = 0
+        self.checked_generation = 0
+        self.torch_error: str | None = None
+        self.step_times: list[float] = []  # seconds from a step key's action to the finished refresh
+        self._debounce: Timer | None = None
+        self._server = None
+        self._painted = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield ProgramEditor(self.text, id="editor")
+                yield ErrorLine(id="error")
+                yield VariableTable(id="table")
+            with Vertical(id="right"):
+                yield GraphView(id="graph")
+                yield StepPanel(id="step")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#editor").border_title = "program"
+        self.query_one("#table").border_title = "variables"
+        self.query_one("#step").border_title = "step"
+        self.graph.border_title = "graph"
+        self.graph.focus()  # the app opens on the graph, not the editor
+        self.rebuild(check=False)
+        if self.startup_error:
+            self.error_line.show(self.startup_error)
+        if self.startup_network:
+            self.open_network(*self.startup_network)
+        self.call_after_refresh(self._first_paint)
+
+    def _first_paint(self) -> None:
+        # the referee starts once the screen is up (a moment later: the first frames stay unhurried)
+        self.set_timer(CHECK_DELAY, self._start_checking)
+
+    def _start_checking(self) -> None:
+        self._painted = True
+        self.request_check()
+
+    # -- widgets -----------------------------------------------------------------------------------
+    @property
+    def graph(self) -> GraphView:
+        return self.query_one(GraphView)
+
+    @property
+    def editor(self) -> ProgramEditor:
+        return self.query_one(ProgramEditor)
+
+    @property
+    def error_line(self) -> ErrorLine:
+        return self.query_one(ErrorLine)
+
+    # -- building ----------------------------------------------------------------------------------
+    @on(TextArea.Changed)
+    def _typed(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE, self.rebuild)
+
+    def rebuild(self, check: bool = True) -> bool:
+        """Parse the editor's text; on success show its trace, else show the error and keep the last."""
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        text = self.editor.text
+        try:
+            trace = build_trace(parse_program(text))
+        except BadInput as err:
+            self.error_line.show(str(err))
+            return False
+        except Exception as err:  # never crash the screen on a program: say what happened
+            self.error_line.show(f"cannot build this program: {type(err).__name__}: {err}")
+            return False
+        self.error_line.show(None)
+        self.text = text
+        self.install(trace)
+        if check:
+            self.request_check()
+        return True
+
+    def install(self, trace: Trace) -> None:
+        self.generation += 1
+        self.state = StepState.of(trace)
+        self.k = min(self.k, self.state.n)
+        if self.selected not in trace.values:
+            self.selected = None
+        self.graph.set_trace(self.state, layout(trace))
+        self.query_one(VariableTable).set_state(self.state)
+        self.refresh_views()
+
+    def refresh_views(self, scroll: bool = True) -> None:
+        self.graph.show(self.k, scroll)
+        table = self.query_one(VariableTable)
+        table.selected = self.selected
+        table.show(self.k)
+        self.query_one(StepPanel).show(self.state, self.k, self.selected, self.torch_error)
+        self.query_one(StatusLine).show(self.state, self.k, self.torch_status())
+
+    # -- checking ----------------------------------------------------------------------------------
+    def torch_status(self) -> Content:
+        if not self.check_enabled:
+            return Content.styled("torch check off", "$warning")
+        if self.torch_error:
+            return Content.styled(f"torch unavailable: {self.torch_error}", "$error")
+        st = self.state
+        if st is None:
+            return Content("torch: waiting for a program")
+        if not st.trace.checked:
+            return Content.styled("torch: checking… (pending)", "$warning")
+        bad = st.disagreements()
+        if bad:
+            return Content.styled(f"✗ torch disagrees on {len(bad)} of {st.n} steps", "$error bold")
+        return Content.styled(f"✓ torch agrees on all {st.n} steps", "$success")
+
+    def check_settled(self) -> bool:
+        """No rebuild waiting and the referee has answered for the current program (or cannot)."""
+        return self._debounce is None and (not self.check_enabled or self.torch_error is not None
+                                           or self.checked_generation == self.generation)
+
+    def request_check(self) -> None:
+        if not self.check_enabled or self.state is None or not self._painted:
+            return
+        self._check(self.generation, self.text, self.state.trace)
+
+    @work(group="check", exclusive=True)
+    async def _check(self, generation: int, text: str, trace: Trace) -> None:
+        try:
+            if self.checker is not None:
+                if inspect.iscoroutinefunction(self.checker):
+                    checked = await self.checker(trace)
+                else:
+                    checked = await asyncio.to_thread(self.checker, trace)
+            else:
+                if self._server is None:
+                    from backprop_tui.tui.checker import SubprocessChecker
+
+                    self._server = SubprocessChecker()
+                checked = await self._server.check(text, trace)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            self.post_message(CheckDone(generation, None, f"{type(err).__name__}: {err}"))
+            return
+        self.post_message(CheckDone(generation, checked))
+
+    def on_check_done(self, message: CheckDone) -> None:
+        if message.generation != self.generation:
+            return  # an answer for a program that has since changed
+        self.checked_generation = message.generation
+        if message.trace is None:
+            self.torch_error = message.error
+        else:
+            self.torch_error = None
+            self.state = StepState.of(message.trace)
+            self.graph.set_state(self.state)
+            self.query_one(VariableTable).set_state(self.state)
+        self.refresh_views(scroll=False)
+
+    async def on_unmount(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    # -- stepping ----------------------------------------------------------------------------------
+    def go(self, k: int) -> None:
+        if self.state is None:
+            return
+        start = time.perf_counter()
+        self.k = max(0, min(k, self.state.n))
+        self.refresh_views()
+        self.call_after_refresh(lambda: self.step_times.append(time.perf_counter() - start))
+
+    def action_next(self) -> None:
+        self.go(self.k + 1)
+
+    def action_previous(self) -> None:
+        self.go(self.k - 1)
+
+    def action_first(self) -> None:
+        self.go(0)
+
+    def action_last(self) -> None:
+        self.go(self.state.n if self.state else 0)
+
+    def action_finish_forward(self) -> None:
+        if self.state is not None:
+            self.go(max(self.k, self.state.forward_end))
+
+    def action_run_backward(self) -> None:
+        self.action_last()
+
+    # -- focus, files, dialogs ---------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in TYPING_KEYS:
+            if len(self.screen_stack) > 1:
+                return False  # a dialog is open: its keys are its own
+            if isinstance(self.focused, (TextArea, Input)):
+                return False
+        return True
+
+    @on(NodeSelected)
+    def _clicked(self, message: NodeSelected) -> None:
+        self.select(message.name)
+
+    def select(self, name: str) -> None:
+        self.selected = name
+        self.graph.select(name)
+        self.refresh_views(scroll=False)

@@ -1,0 +1,77 @@
+"""The one entry the CLI calls: open a file (or stdin, or the seed chain) in the app, or script it headless."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+
+def read_source(path: str | None) -> tuple[str, str | None, str | None]:
+    """(text, path to save to, error to show): a bad file still opens the app, with the error inline."""
+    from backprop_tui.tui.presets import SEED_CHAIN
+
+    if path is None:
+        return SEED_CHAIN, None, None
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as err:
+        return SEED_CHAIN, None, f"cannot open {path}: {err.strerror or err}"
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff"), None if path == "-" else path, None
+    except UnicodeDecodeError as err:
+        return "", None, f"cannot open {path}: not UTF-8 text (byte {err.start})"
+
+
+def _stdin_from_terminal() -> None:
+    """The program came on stdin; the keys must come from the terminal."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError):
+        fd = os.open("/dev/tty", os.O_RDONLY)
+        os.dup2(fd, 0)
+        os.close(fd)
+
+
+def launch(path: str | None, press: list[str] | None = None, screenshot: str | None = None,
+           size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0) -> int:
+    """Run the app; with `screenshot`, headless: press the keys, wait for the checks, save an SVG."""
+    import asyncio
+
+    from backprop_tui.tui.actions import is_network
+    from backprop_tui.tui.app import BackpropApp
+    from backprop_tui.tui.presets import SEED_CHAIN
+
+    text, save_path, error = read_source(path)
+    if path == "-" and screenshot is None:
+        _stdin_from_terminal()
+    network = None
+    if path is not None and error is None and is_network(path, text):
+        network, text, save_path = (path, text), SEED_CHAIN, None
+    app = BackpropApp(text, save_path, checker=checker, error=error, network=network)
+    keys = [k.strip() for k in (press or []) if k.strip()]
+
+    async def pilot_run(pilot) -> None:
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+        if screenshot is None:
+            return
+        deadline = time.monotonic() + timeout
+        while not app.check_settled() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await pilot.pause()
+        Path(screenshot).write_text(app.export_screenshot(), encoding="utf-8")
+        app.exit(0)
+
+    auto = pilot_run if (keys or screenshot) else None
+    headless = screenshot is not None
+    result = app.run(headless=headless, size=size if headless else None, auto_pilot=auto)
+    code = app.return_code
+    return code if code is not None else (result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(launch(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -1,0 +1,84 @@
+"""The current step in words: phase, the formula with numbers, engine vs torch vs finite differences."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from backprop_tui.engine.step import Step
+from backprop_tui.numbers import full, short
+from backprop_tui.tui.state import StepState
+
+PHASES = {
+    "forward": "compute a value",
+    "local": "one edge's derivative, other inputs fixed",
+    "backward": "chain rule, from the output back",
+    "loss": "the loss", "update": "a parameter update",
+}
+START = (
+    "Press → or n for the first step, ← or p to go back; f finishes the forward pass, b runs the "
+    "backward pass. Click a node or press / to find one; ? explains the notation."
+)
+
+
+def verdict(step: Step, checked: bool, torch_error: str | None) -> Content:
+    if step.ok is True:
+        return Content.styled("✓ torch agrees", "$success bold")
+    if step.ok is False:
+        return Content.styled("✗ torch disagrees", "$error bold reverse")
+    if torch_error:
+        return Content.styled("unchecked: torch unavailable", "$warning")
+    return Content.styled("… pending (torch is checking)", "$warning") if not checked else Content("")
+
+
+def describe(st: StepState | None, k: int, selected: str | None, torch_error: str | None = None) -> Content:
+    if st is None:
+        return Content("No program yet.")
+    step = st.step(k)
+    parts: list[Content] = []
+    if step is None:
+        parts.append(Content.styled(f"Start · {st.n} steps ahead", "bold"))
+        parts.append(Content(START))
+    else:
+        head = Content.styled(f"{step.phase.upper()} · step {k} of {st.n}", "bold $accent")
+        parts.append(head + Content.styled(f" · {PHASES.get(step.phase, step.phase)}", "dim"))
+        parts.append(Content.styled(step.formula, "bold"))
+        if len(step.terms) > 1:
+            parts.append(Content(f"fan-out: {step.target} is used {len(step.terms)} times; the chain rule "
+                                 "adds one term per use"))
+        if step.nondiff:
+            parts.append(Content.styled("a kink (not differentiable here): torch's convention is used",
+                                        "$warning"))
+        fd = "" if step.phase == "forward" else f"   finite diff {short(step.fd_value)}"
+        torch = "pending" if not st.trace.checked else short(step.torch_value)
+        figures = Content(f"engine {short(step.value)}   torch {torch}{fd}   ")
+        parts.append(figures + verdict(step, st.trace.checked, torch_error))
+    if selected is not None and selected in st.trace.values:
+        g = st.grad_step.get(selected)
+        known_v = st.value_known(selected, k)
+        known_g = st.grad_known(selected, k)
+        value = full(st.trace.values[selected]) if known_v else "?"
+        grad = (full(g.value) if g else "—") if known_g else "?"
+        torch = full(g.torch_value) if (g and known_g and st.trace.checked) else "—"
+        parts.append(Content.styled(f"selected {selected}: value {value} · grad {grad} · torch grad {torch}",
+                                    "$secondary"))
+    return Content("\n").join(parts)
+
+
+class StepPanel(Static):
+    """Attributes down: the app calls `show` with the state, k and the selection."""
+
+    _height = -1
+
+    def show(self, st: StepState | None, k: int, selected: str | None, torch_error: str | None = None) -> None:
+        content = describe(st, k, selected, torch_error)
+        width = max(1, self.content_region.width or 60)
+        height = sum(max(1, -(-len(line) // width)) for line in content.plain.split("\n"))
+        self.update(content, layout=height != self._height)  # a relayout only when the height changes
+        self._height = height
+
+
+class StatusLine(Static):
+    def show(self, st: StepState | None, k: int, torch: Content) -> None:
+        where = "no program" if st is None else f"step {k} of {st.n} · {st.phase(k)}"
+        self.update(Content(f" {where}  │  ") + torch, layout=False)  # always one line

@@ -1,0 +1,123 @@
+"""Every variable: value, gradient, torch's gradient, check; a Line-API widget read from the step state."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from backprop_tui.numbers import short
+from backprop_tui.tui.state import StepState
+
+HEADERS = ("name", "value", "grad", "torch grad", "")
+
+
+class VariableTable(ScrollView, can_focus=False):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "table--header", "table--current", "table--selected", "table--ok", "table--bad", "table--pending",
+        "table--unknown",
+    }
+    DEFAULT_CSS = """
+    VariableTable { background: $surface; }
+    VariableTable > .table--header { text-style: bold; color: $primary; }
+    VariableTable > .table--current { background: $accent 25%; text-style: bold; }
+    VariableTable > .table--selected { color: $secondary; text-style: bold; }
+    VariableTable > .table--ok { color: $success; }
+    VariableTable > .table--bad { color: $error; text-style: bold reverse; }
+    VariableTable > .table--pending { color: $warning; }
+    VariableTable > .table--unknown { color: $foreground-muted; text-style: dim; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state: StepState | None = None
+        self.k = 0
+        self.selected: str | None = None
+        self.widths = [4, 5, 4, 10, 1]
+
+    def set_state(self, state: StepState) -> None:
+        self.state = state
+        names = state.trace.names
+        tv = [short(s.torch_value) for s in state.grad_step.values()]
+        self.widths = [
+            max([4, *map(len, names)]),
+            max([5, *(len(short(v)) for v in state.trace.values.values())]),
+            max([4, *(len(short(v)) for v in state.trace.grads.values())]),
+            max([10, *map(len, tv)]),
+            1,
+        ]
+        self.virtual_size = Size(sum(self.widths) + 2 * len(self.widths), len(names) + 1)
+        self.refresh()
+
+    def show(self, k: int) -> None:
+        self.k = k
+        st = self.state
+        step = st.step(k) if st else None
+        if st is not None and step is not None:
+            row = st.trace.program.index[step.target] + 1  # type: ignore[attr-defined]
+            height = self.scrollable_content_region.height or self.size.height
+            y = self.scroll_offset.y
+            if row < y + 1 or row >= y + height:
+                self.scroll_to(y=max(0, row - height // 2), animate=False, immediate=True)
+        self.refresh()
+
+    def _cells(self, texts: list[tuple[str, Style]], base: Style) -> list[Segment]:
+        out: list[Segment] = []
+        for i, (text, style) in enumerate(texts):
+            w = self.widths[i]
+            cell = text.ljust(w) if i == 0 else text.rjust(w)
+            out.append(Segment(" " + cell + " ", style if text else base))
+        return out
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        st = self.state
+        if st is None:
+            return Strip.blank(width, base)
+        style = self.get_component_rich_style
+        if y == 0:  # the header stays put while the rows scroll
+            head = style("table--header")
+            segs = self._cells([(h, head) for h in HEADERS], base)
+            return Strip(segs).crop_extend(scroll_x, scroll_x + width, base)
+        row = scroll_y + y - 1
+        names = st.trace.names
+        if row >= len(names):
+            return Strip.blank(width, base)
+        name, k = names[row], self.k
+        step = st.step(k)
+        row_style = base
+        if step is not None and step.target == name:
+            row_style = base + style("table--current")
+        elif name == self.selected:
+            row_style = base + style("table--selected")
+        unknown = row_style + style("table--unknown")
+        value = short(st.trace.values[name]) if st.value_known(name, k) else "?"
+        gstep = st.grad_step.get(name)
+        known = st.grad_known(name, k)
+        grad = (short(gstep.value) if gstep else "—") if known else "?"
+        if not known or gstep is None:
+            torch = ""
+        elif not st.trace.checked:
+            torch = "pending"
+        else:
+            torch = short(gstep.torch_value)
+        verdict = st.check(name, k)
+        mark = ("✓", row_style + style("table--ok")) if verdict else ("✗", row_style + style("table--bad"))
+        if verdict is None:
+            mark = ("…", row_style + style("table--pending")) if (
+                not st.trace.checked and st.value_known(name, k)) else ("", row_style)
+        texts = [
+            (name, row_style),
+            (value, row_style if value != "?" else unknown),
+            (grad, row_style if grad != "?" else unknown),
+            (torch, row_style + style("table--pending") if torch == "pending" else row_style),
+            mark,
+        ]
+        segs = self._cells(texts, row_style)
+        return Strip(segs).crop_extend(scroll_x, scroll_x + width, row_style)

@@ -1,0 +1,31 @@
+"""The core stays importable without the UI or torch: checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PROBE = "import sys; {imports}; print(sorted(m for m in ('textual', 'torch') if m in sys.modules))"
+
+
+def loaded_after(imports: str) -> str:
+    out = subprocess.run([sys.executable, "-c", PROBE.format(imports=imports)], capture_output=True, text=True,
+                         check=True)
+    return out.stdout.strip()
+
+
+def test_engine_imports_neither_textual_nor_torch():
+    assert loaded_after("import backprop_tui.lang, backprop_tui.engine.trace, backprop_tui.engine") == "[]"
+
+
+def test_cli_imports_neither_textual_nor_torch():
+    assert loaded_after("import backprop_tui.cli") == "[]"
+
+
+def test_tui_state_and_launch_are_light():
+    assert loaded_after("import backprop_tui.tui.launch, backprop_tui.tui.state, "
+                        "backprop_tui.tui.graph_layout") == "[]"
+
+
+def test_app_does_not_import_torch():
+    assert loaded_after("import backprop_tui.tui.app") == "['textual']"

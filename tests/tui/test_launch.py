@@ -1,0 +1,48 @@
+"""launch(): the entry the CLI calls, headless with --press and --screenshot."""
+
+from __future__ import annotations
+
+from backprop_tui.tui.launch import launch, read_source
+from backprop_tui.tui.presets import SEED_CHAIN
+from tests.tui.conftest import echo_checker
+
+
+def test_screenshot_after_keys(tmp_path):
+    out = tmp_path / "shot.svg"
+    code = launch(None, ["n", "n", "right", "ctrl+r"], str(out), (100, 30), checker=echo_checker)
+    assert code == 0
+    svg = out.read_text()
+    assert svg.startswith("<svg") and "step&#160;3&#160;of&#160;20" in svg
+    assert "torch&#160;agrees" in svg
+
+
+def test_file_opens(tmp_path):
+    prog = tmp_path / "p.bp"
+    prog.write_text("a = 2\nb = a*a\n")
+    out = tmp_path / "shot.svg"
+    assert launch(str(prog), ["end"], str(out), (80, 24), checker=echo_checker) == 0
+    assert "grad(a)" in out.read_text().replace("&#160;", " ")
+
+
+def test_bad_file_still_opens_with_the_error(tmp_path):
+    prog = tmp_path / "bad.bp"
+    prog.write_text("y = x +\n")
+    out = tmp_path / "shot.svg"
+    assert launch(str(prog), [], str(out), checker=echo_checker) == 0
+    text = out.read_text().replace("&#160;", " ")
+    assert "line 1, column 8" in text
+
+
+def test_read_source_variants(tmp_path, monkeypatch):
+    assert read_source(None) == (SEED_CHAIN, None, None)
+    text, path, error = read_source(str(tmp_path / "missing.bp"))
+    assert text == SEED_CHAIN and path is None and "cannot open" in error
+    binary = tmp_path / "b.bin"
+    binary.write_bytes(b"\xff\xfe\x00")
+    assert "not UTF-8" in read_source(str(binary))[2]
+
+    class Stdin:
+        buffer = __import__("io").BytesIO(b"q = 1\n")
+
+    monkeypatch.setattr("sys.stdin", Stdin)
+    assert read_source("-") == ("q = 1\n", None, None)
