@@ -64,29 +64,20 @@ def write(tmp_path: Path, text: str | bytes, name: str = "prog.bp") -> str:
 class InProcessReferee:
     """Stands in for check.remote.Referee: the same torch figures, without a child process (fast tests).
 
-    All the work happens in figures(), as the real one's answer arrives there: bad input must still be
-    reported by the parent's own parse.
+    The same answer as the real one's server (check.serve.answer), computed in figures(), where the
+    real one's answer arrives: bad input must still be reported by the parent's own parse.
     """
 
     def __init__(self, source: str, output: str | None, atomic: bool = False) -> None:
         self.source, self.output, self.atomic = source, output, atomic
 
     def figures(self) -> Figures:
-        from backprop_tui.check.torch_referee import torch_figures
-        from backprop_tui.engine.atomize import atomize
-        from backprop_tui.lang import parse_program
+        from backprop_tui.check.serve import answer, figures_from_json
 
-        program = parse_program(self.source, self.output)
-        if self.atomic:
-            program = atomize(program)
-        figures = torch_figures(program, program.output)
-        if program.dialect == "torch":  # as check.remote.serve does
-            from dataclasses import replace
-
-            from backprop_tui.check.torch_snippet import torch_queries
-
-            figures = replace(figures, queries=torch_queries(program))
-        return figures
+        reply = answer({"id": 1, "text": self.source, "output": self.output, "atomic": self.atomic, "fd": False})
+        if not reply["ok"]:
+            raise BadInput(f"the torch referee failed: {reply['error']}")
+        return figures_from_json(reply["figures"])
 
     def cancel(self) -> None:
         pass

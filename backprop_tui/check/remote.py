@@ -1,11 +1,7 @@
-"""The torch referee in a process of its own.
+"""The torch referee for a one-shot command: one request to the server of `check.serve`.
 
 `import torch` takes about a second and holds the GIL; in a child process it runs on the other core
-while this one parses, derives and writes (the CLI), or paints (the app). The child reads the program
-text as JSON on stdin and answers with the figures as JSON on stdout: plain data both ways, nothing
-executed.
-
-    python -m backprop_tui.check.remote   < {"source": "...", "output": "y2", "atomic": false}
+while this one parses, derives and writes. Plain JSON both ways, nothing executed.
 """
 
 from __future__ import annotations
@@ -13,81 +9,40 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import replace
-from typing import Any
 
 from backprop_tui.check.figures import Figures
+from backprop_tui.check.serve import figures_from_json
 from backprop_tui.errors import BadInput
 
 
 class Referee:
-    """A started child; `figures()` waits for its answer."""
+    """A started server with one request written; `figures()` waits for the answer."""
 
     def __init__(self, source: str, output: str | None, atomic: bool = False) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "backprop_tui.check.remote"],
+            [sys.executable, "-m", "backprop_tui.check.serve"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert self._proc.stdin is not None
-        self._proc.stdin.write(json.dumps({"source": source, "output": output, "atomic": atomic}).encode())
+        # the finite differences are this process's work: they run while torch loads over there
+        request = {"id": 1, "text": source, "output": output, "atomic": atomic, "fd": False}
+        self._proc.stdin.write((json.dumps(request) + "\n").encode())
         self._proc.stdin.close()
 
     def figures(self) -> Figures:
         assert self._proc.stdout is not None and self._proc.stderr is not None
-        data = self._proc.stdout.read()
+        lines = self._proc.stdout.read().splitlines()
         err = self._proc.stderr.read()
         self._proc.wait()
-        try:
-            answer = json.loads(data)
-        except ValueError:
+        replies = [json.loads(line) for line in lines if line.strip()]
+        reply = next((r for r in replies if r.get("id") == 1), None)
+        if reply is None:
             tail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no answer"]
-            raise BadInput(f"the torch referee failed: {tail[0]}") from None
-        if "error" in answer:
-            raise BadInput(f"the torch referee failed: {answer['error']}")
-        return decode(answer)
+            raise BadInput(f"the torch referee failed: {tail[0]}")
+        if not reply.get("ok"):
+            raise BadInput(f"the torch referee failed: {reply.get('error')}")
+        return figures_from_json(reply["figures"])
 
     def cancel(self) -> None:
-        self._proc.kill()
-
-
-def encode(fig: Figures, names: list[str]) -> dict[str, Any]:
-    return {"names": names, "values": [fig.values[n] for n in names], "grads": [fig.grads[n] for n in names],
-            "locals": [[of, wrt, v] for (of, wrt), v in fig.locals.items()], "queries": fig.queries}
-
-
-def decode(answer: dict[str, Any]) -> Figures:
-    names = answer["names"]
-    return Figures(dict(zip(names, answer["values"], strict=True)), dict(zip(names, answer["grads"], strict=True)),
-                   {(of, wrt): v for of, wrt, v in answer["locals"]}, queries=answer.get("queries", {}))
-
-
-def serve() -> int:
-    from backprop_tui.lang import parse_program
-
-    request = json.loads(sys.stdin.buffer.read())
-    try:
-        from backprop_tui.check.torch_referee import torch_figures
-
-        program = parse_program(request["source"], request.get("output"))
-        if request.get("atomic"):
-            from backprop_tui.engine.atomize import atomize
-
-            program = atomize(program)
-        figures = torch_figures(program, program.output)
-        if program.dialect == "torch":
-            from backprop_tui.check.torch_snippet import torch_queries
-
-            figures = replace(figures, queries=torch_queries(program))
-        answer = encode(figures, program.names)
-    except BadInput as err:
-        answer = {"error": str(err)}
-    except ImportError as err:
-        answer = {"error": f"torch could not be imported ({err})"}
-    sys.stdout.write(json.dumps(answer))
-    return 0
-
-
-if __name__ == "__main__":
-    import gc
-
-    gc.disable()  # short-lived: see cli.main
-    sys.exit(serve())
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()

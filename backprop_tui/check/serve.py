@@ -1,7 +1,8 @@
 """The torch referee as a server process, so a front end never holds torch (or the GIL) itself.
 
 `python -m backprop_tui.check.serve` reads one JSON request per line on stdin:
-    {"id": 1, "text": "<program text>", "output": null}
+    {"id": 1, "text": "<program text>", "output": null, "atomic": false, "fd": true}
+("atomic" and "fd" are optional: one primitive per node; whether to add the finite differences)
 and writes one JSON answer per line on stdout:
     {"id": 1, "ok": true, "figures": {"values": {...}, "grads": {...}, "locals": [[of, wrt, value], ...],
      "fd_grads": {...}, "fd_locals": [[of, wrt, value], ...]}}
@@ -24,6 +25,7 @@ def figures_to_json(fig: Figures) -> dict[str, Any]:
         "locals": [[of, wrt, v] for (of, wrt), v in fig.locals.items()],
         "fd_grads": fig.fd_grads,
         "fd_locals": [[of, wrt, v] for (of, wrt), v in fig.fd_locals.items()],
+        "queries": fig.queries,
     }
 
 
@@ -33,6 +35,7 @@ def figures_from_json(data: dict[str, Any]) -> Figures:
         locals={(of, wrt): v for of, wrt, v in data["locals"]},
         fd_grads=dict(data.get("fd_grads", {})),
         fd_locals={(of, wrt): v for of, wrt, v in data.get("fd_locals", [])},
+        queries=dict(data.get("queries", {})),
     )
 
 
@@ -46,10 +49,18 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
 
     try:
         program = parse_program(request["text"], request.get("output"))
-        trace = build_trace(program)
-        fig = torch_figures(program, trace.output)
-        fd_grads, fd_locals = fd_figures(trace)
-        fig = replace(fig, fd_grads=fd_grads, fd_locals=fd_locals)
+        if request.get("atomic"):
+            from backprop_tui.engine.atomize import atomize
+
+            program = atomize(program)
+        fig = torch_figures(program, program.output)
+        if program.dialect == "torch":
+            from backprop_tui.check.torch_snippet import torch_queries
+
+            fig = replace(fig, queries=torch_queries(program))
+        if request.get("fd", True):
+            fd_grads, fd_locals = fd_figures(build_trace(program))
+            fig = replace(fig, fd_grads=fd_grads, fd_locals=fd_locals)
     except Exception as err:  # the answer names the failure; the server keeps serving
         return {"id": request.get("id"), "ok": False, "error": f"{type(err).__name__}: {err}"}
     return {"id": request.get("id"), "ok": True, "figures": figures_to_json(fig)}

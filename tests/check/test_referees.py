@@ -3,7 +3,6 @@ detached inputs), central finite differences (advisory), and the verdict they pu
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from dataclasses import replace
@@ -13,7 +12,8 @@ import pytest
 from backprop_tui.check import apply_check, check_trace, fd_figures
 from backprop_tui.check.figures import Figures, grad_agrees
 from backprop_tui.check.finite_diff import FD_GRAD_LIMIT
-from backprop_tui.check.remote import Referee, decode, encode, serve
+from backprop_tui.check.remote import Referee
+from backprop_tui.check.serve import answer, figures_from_json, figures_to_json
 from backprop_tui.check.torch_referee import torch_figures
 from backprop_tui.engine.trace import build_trace
 from backprop_tui.errors import BadInput
@@ -146,21 +146,26 @@ def test_an_unchecked_trace_is_not_ok():
 
 
 # -- the referee in a child process -----------------------------------------------------------------
-def test_encode_decode_round_trip():
+def test_figures_round_trip_through_json():
     program = parse_program("c = const(2)\nx = 3\ny = c*x\n")
     fig = torch_figures(program, "y")
-    back = decode(json.loads(json.dumps(encode(fig, program.names))))
+    back = figures_from_json(json.loads(json.dumps(figures_to_json(fig))))
     assert back.values == fig.values and back.grads == fig.grads and back.locals == fig.locals
 
 
-def test_serve_answers_bad_input_with_an_error(monkeypatch):
-    request = json.dumps({"source": "x = 1\ny = x +\n", "output": None, "atomic": False}).encode()
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(request)))
-    out = io.StringIO()
-    monkeypatch.setattr(sys, "stdout", out)
-    assert serve() == 0
-    answer = json.loads(out.getvalue())
-    assert "line 2, column 8" in answer["error"]
+def test_serve_answers_bad_input_with_an_error():
+    reply = answer({"id": 7, "text": "x = 1\ny = x +\n", "output": None, "atomic": False})
+    assert reply["id"] == 7 and reply["ok"] is False
+    assert "line 2, column 8" in reply["error"]
+
+
+def test_serve_answers_atomic_programs_and_snippet_queries(acceptance):
+    reply = answer({"id": 1, "text": "x = 2\ny = (x + 1)*x\n", "output": None, "atomic": True, "fd": False})
+    fig = figures_from_json(reply["figures"])
+    assert fig.values["y.1"] == 3.0 and fig.grads["x"] == 5.0 and fig.fd_grads == {}
+    snippet = (acceptance / "seed_snippet.py").read_text()
+    fig = figures_from_json(answer({"id": 2, "text": snippet, "output": None})["figures"])
+    assert fig.queries == {"dy2_dy1": 2.0, "dy1_dw1": 1.0, "dy2_dw1": 2.0}
 
 
 def test_referee_failure_is_bad_input(monkeypatch):
