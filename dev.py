@@ -3,6 +3,7 @@
 
     python3 dev.py run [ARGS...]   create .venv if needed, install, run the app (ARGS go to backprop-tui)
     python3 dev.py test [ARGS...]  create .venv if needed, install with test extras, ruff + pytest
+    python3 dev.py setup           only create and install (with the test extras)
 """
 
 from __future__ import annotations

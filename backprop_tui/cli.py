@@ -11,6 +11,7 @@ import gc
 import re
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from backprop_tui import __version__
@@ -173,9 +174,25 @@ def snippet_extra(trace: Trace) -> dict:
 def open_command(args: argparse.Namespace) -> int:
     size = _size(args.size)
     press = [k.strip() for k in args.press.split(",") if k.strip()] if args.press else None
+    if args.screenshot:
+        _check_scripted(args.file, args.screenshot)
+    elif not sys.stdout.isatty() or (args.file != "-" and not sys.stdin.isatty()):
+        raise BadInput("the app needs a terminal; without one, use --screenshot OUT.svg (with --press KEYS) "
+                       "or `backprop-tui trace`")
     from backprop_tui.tui.launch import launch
 
     return launch(args.file, press=press, screenshot=args.screenshot, size=size)
+
+
+def _check_scripted(path: str | None, screenshot: str) -> None:
+    """Scripted mode fails fast, with status 2, where the interactive app would show an inline error."""
+    if path not in (None, "-"):
+        read_source(path)
+    folder = Path(screenshot).resolve().parent
+    if not folder.is_dir():
+        raise BadInput(f"--screenshot {screenshot}: the folder {folder} does not exist")
+    if not screenshot.lower().endswith(".svg"):
+        raise BadInput(f"--screenshot {screenshot}: screenshots are SVG files; name it something.svg")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -191,6 +208,8 @@ def _size(text: str) -> tuple[int, int]:
 def dispatch(args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "trace":
         if is_network_spec(args.file):
+            if args.of or args.atomic:
+                raise BadInput("--of and --atomic apply to programs; a network's output is its loss")
             from backprop_tui.network.cli import trace_network
 
             return trace_network(args.file, args.format, out)

@@ -23,9 +23,9 @@ class BadInput(Exception):
 
     def __str__(self) -> str:
         head = f"{self.where}: {self.message}" if self.where else self.message
-        lines = [head]
+        lines = [printable(head)]
         if self.source is not None and self.col:
-            text = self.source.rstrip("\n")
+            text = printable(self.source.rstrip("\n"))
             if len(text) > 100:  # keep the excerpt short on a 10,000-term line
                 start = max(0, self.col - 50)
                 text, caret_col = text[start:start + 100], self.col - start
@@ -33,5 +33,11 @@ class BadInput(Exception):
                 caret_col = self.col
             lines += [f"  {text}", "  " + " " * (caret_col - 1) + "^"]
         if self.hint:
-            lines.append(self.hint)
+            lines.append(printable(self.hint))
         return "\n".join(lines)
+
+
+def printable(text: str) -> str:
+    """Control characters from a user's file (an escape sequence could retitle or recolour the terminal)
+    shown as `?`, one for one, so the caret still lines up."""
+    return "".join(ch if ch.isprintable() or ch == "\n" else "?" for ch in text)

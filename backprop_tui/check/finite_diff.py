@@ -7,6 +7,7 @@ figures are None and shown as "—".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from backprop_tui.engine.evaluate import eval_expr
@@ -81,6 +82,10 @@ def _fd_grads(trace: Trace) -> dict[str, float | None]:
 def _central(f: Callable[[float], float], x: float) -> float | None:
     h = _step(x)
     try:
-        return (f(x + h) - f(x - h)) / (2 * h)
+        slope = (f(x + h) - f(x - h)) / (2 * h)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None  # the perturbed point left the domain: no third opinion here
+    # a negative base to a fractional power is complex in Python: off the real line, no opinion either
+    if isinstance(slope, complex) or not math.isfinite(slope):
+        return None
+    return slope

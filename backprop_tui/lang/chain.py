@@ -224,7 +224,9 @@ def _assign(targets: list[Token], expr: Expr, eq: Token, lines: list[str], defin
         seen.add(tok.text)
     is_softmax = isinstance(expr, Op) and expr.op == MANY_OUTPUT
     if is_softmax and len(targets) != len(expr.args):
-        raise BadInput(f"softmax of {len(expr.args)} inputs gives {len(expr.args)} outputs, but "
+        count = len(expr.args)
+        raise BadInput(f"softmax of {count} input{'s' if count != 1 else ''} gives {count} output"
+                       f"{'s' if count != 1 else ''}, but "
                        f"{len(targets)} name{'s are' if len(targets) != 1 else ' is'} assigned",
                        eq.line, eq.col, text)
     if not is_softmax and len(targets) > 1:

@@ -77,7 +77,8 @@ def tokenize(text: str, lines: list[str]) -> list[Token]:
         elif kind == "num":
             value = float(word)
             if math.isinf(value):
-                raise BadInput(f"the number {word} is too large for a float", line, col, lines[line - 1])
+                shown = word if len(word) <= 30 else f"{word[:12]}…({len(word)} characters)"
+                raise BadInput(f"the number {shown} is too large for a float", line, col, lines[line - 1])
             append(Token("num", word, line, col, value))
         else:  # newline
             append(Token("newline", "\n", line, col))

@@ -407,7 +407,7 @@ def loss_formula(spec: Spec) -> str:
 
 def grad_out_formula(spec: Spec) -> str:
     a = f"a{spec.layers}"
-    n = "N·K" if spec.loss in ("mse", "bce") else "N"
+    n = "(N·K)" if spec.loss in ("mse", "bce") else "N"  # mean over rows and outputs
     if spec.loss == "mse":
         return f"2·({a} − y)/{n}"
     if spec.loss == "half_sse":

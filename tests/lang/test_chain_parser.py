@@ -114,7 +114,7 @@ BAD = [
     ("x = 1\ny = exp(x, x)\n", 2, 5, "exp takes 1 argument, got 2"),
     ("x = 1\ny = log()\n", 2, 5, "log takes 1 argument, got 0"),
     ("y = softmax()\n", 1, 5, "at least one argument"),
-    ("a = 1\np, q = softmax(a)\n", 2, 6, "softmax of 1 inputs gives 1 outputs"),
+    ("a = 1\np, q = softmax(a)\n", 2, 6, "softmax of 1 input gives 1 output, but 2 names are assigned"),
     ("a = 1\np, q = exp(a)\n", 2, 4, "only softmax"),
     ("a = 1\np = softmax(a) + 1\n", 2, 5, "assign it on its own line"),
     ("x = 'a'\n", 1, 5, "strings are not allowed"),
