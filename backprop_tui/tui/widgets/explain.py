@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from backprop_tui.engine.step import Step
-from backprop_tui.numbers import full, short
+from backprop_tui.numbers import agree, full, short
 from backprop_tui.tui.state import StepState
 
 PHASES = {
@@ -53,6 +53,8 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         torch = "pending" if not st.trace.checked else short(step.torch_value)
         figures = Content(f"engine {short(step.value)}   torch {torch}{fd}   ")
         parts.append(figures + verdict(step, st.trace.checked, torch_error))
+    if st.trace.program.dialect == "torch" and (step is None or k == st.n):
+        parts.extend(snippet_answers(st))
     if selected is not None and selected in st.trace.values:
         g = st.grad_step.get(selected)
         known_v = st.value_known(selected, k)
@@ -63,6 +65,28 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         parts.append(Content.styled(f"selected {selected}: value {value} · grad {grad} · torch grad {torch}",
                                     "$secondary"))
     return Content("\n").join(parts)
+
+
+def snippet_answers(st: StepState) -> list[Content]:
+    """The torch snippet's own `autograd.grad` queries and `print` lines, as the post shows them."""
+    from backprop_tui.engine.snippet_run import run_snippet
+    from backprop_tui.errors import BadInput
+
+    try:
+        run = run_snippet(st.trace)
+    except BadInput as err:
+        return [Content.styled(f"torch would refuse this snippet: {err}", "$error")]
+    theirs = st.trace.figures.queries if st.trace.checked else {}
+    answers = []
+    for q in run.queries:
+        mark = ""
+        if st.trace.checked:
+            mark = " ✓" if agree(q.value, theirs.get(q.label)) else f" ✗ (torch {short(theirs.get(q.label))})"
+        answers.append(f"{q.label} = ∂{q.of}/∂{q.wrt} = {short(q.value)}{mark}")
+    lines = [Content.styled("autograd.grad: ", "bold") + Content(" · ".join(answers))] if answers else []
+    if run.printed:
+        lines.append(Content.styled("print: ", "bold") + Content("  ".join(run.printed)))
+    return lines
 
 
 class StepPanel(Static):
