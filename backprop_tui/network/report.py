@@ -33,10 +33,10 @@ def _verdict(ok: bool | None, torch_value: str) -> str:
 
 # -- trace ------------------------------------------------------------------------------------------
 def trace_text(tr: NetTrace) -> str:
-    lines = [describe(tr.spec), ""]
+    lines = [describe(tr.spec), _summary(tr), ""]
     for s, t in zip(tr.steps, tr.torch_arrays or (None,) * len(tr.steps), strict=True):
         verdict = _verdict(s.ok, mat(t))
-        lines.append(f"{s.index:>3}  {s.phase:<8}  {s.formula}" + (f"   [{verdict}]" if verdict else ""))
+        lines.append(f"{s.index + 1:>3}  {s.phase:<8}  {s.formula}" + (f"   [{verdict}]" if verdict else ""))
     lines += ["", f"loss {short(tr.loss)} (before the update)", _summary(tr)]
     return "\n".join(lines) + "\n"
 
@@ -45,7 +45,7 @@ def trace_markdown(tr: NetTrace) -> str:
     lines = [f"**{describe(tr.spec)}**", "", "| # | phase | step | torch |", "|---:|---|---|---|"]
     for s, t in zip(tr.steps, tr.torch_arrays or (None,) * len(tr.steps), strict=True):
         formula = s.formula.replace("|", "\\|")
-        lines.append(f"| {s.index} | {s.phase} | `{formula}` | {_verdict(s.ok, mat(t))} |")
+        lines.append(f"| {s.index + 1} | {s.phase} | `{formula}` | {_verdict(s.ok, mat(t))} |")
     lines += ["", f"loss {short(tr.loss)} (before the update). {_summary(tr)}"]
     return "\n".join(lines) + "\n"
 

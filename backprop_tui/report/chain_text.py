@@ -45,14 +45,14 @@ def summary(trace: Trace) -> str:
 def text(trace: Trace, title: str, extra: dict[str, Any] | None = None) -> str:
     out = [f"{title}: output {trace.output}, {len(trace.names)} variables, {len(trace.steps)} steps",
            summary(trace)]
-    index_width = len(str(len(trace.steps) - 1))
+    index_width = len(str(len(trace.steps)))  # steps count from 1 here, as in the app ("step k of n")
     width = min(FORMULA_COLUMN, max((len(s.formula) for s in trace.steps), default=0))
     phase = None
     for s in trace.steps:
         if s.phase != phase:
             phase = s.phase
             out += ["", HEADINGS.get(phase, phase)]
-        out.append(f"  [{s.index:>{index_width}}] {s.formula:<{width}}  {check_text(s)}")
+        out.append(f"  [{s.index + 1:>{index_width}}] {s.formula:<{width}}  {check_text(s)}")
     out += ["", "Variables", _table(trace, markdown=False)]
     out += _snippet_text(extra, markdown=False)
     return "\n".join(out) + "\n"
@@ -67,7 +67,7 @@ def markdown(trace: Trace, title: str, extra: dict[str, Any] | None = None) -> s
             phase = s.phase
             out += ["", f"## {HEADINGS.get(phase, phase)}", "", "| # | step | value | torch | fd | check |",
                     "|---|---|---|---|---|---|"]
-        out.append(f"| {s.index} | `{_cell(s.formula)}` | {short(s.value)} | {short(s.torch_value)} | "
+        out.append(f"| {s.index + 1} | `{_cell(s.formula)}` | {short(s.value)} | {short(s.torch_value)} | "
                    f"{short(s.fd_value)} | {mark(s.ok)} |")
     out += ["", "## Variables", "", _table(trace, markdown=True)]
     out += _snippet_text(extra, markdown=True)

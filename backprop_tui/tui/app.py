@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import time
 from collections.abc import Callable
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, TextArea
+from textual.widgets import Header, Input, TextArea
 
 from backprop_tui.engine.trace import Trace, build_trace
 from backprop_tui.errors import BadInput
@@ -27,6 +29,7 @@ from backprop_tui.tui.presets import SEED_CHAIN
 from backprop_tui.tui.state import StepState
 from backprop_tui.tui.widgets.editor import ErrorLine, ProgramEditor
 from backprop_tui.tui.widgets.explain import StatusLine, StepPanel
+from backprop_tui.tui.widgets.footer import KeysFooter
 from backprop_tui.tui.widgets.graph import GraphView
 from backprop_tui.tui.widgets.table import VariableTable
 
@@ -36,6 +39,19 @@ CHECK_DELAY = 0.2
 # actions a focused editor or input keeps its own keys for (the keys type text there instead)
 TYPING_KEYS = {"next", "previous", "first", "last", "finish_forward", "run_backward", "edit", "open", "save",
                "find", "help", "presets"}
+
+
+class ChainScreen(Screen):
+    """The default screen. It focuses the graph first (not the editor, then the graph: two restyles), and
+    its first resume skips Textual's restyle of every widget, each styled as it mounted a moment before."""
+
+    AUTO_FOCUS = "#graph"
+    _resumed = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:  # runs before Screen's handler
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
 
 class BackpropApp(DialogActions, App[int]):
@@ -89,7 +105,10 @@ class BackpropApp(DialogActions, App[int]):
                 yield GraphView(id="graph")
                 yield StepPanel(id="step")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeysFooter()
+
+    def get_default_screen(self) -> Screen:
+        return ChainScreen(id="_default")
 
     def on_mount(self) -> None:
         self.query_one("#editor").border_title = "program"
@@ -105,6 +124,7 @@ class BackpropApp(DialogActions, App[int]):
         self.call_after_refresh(self._first_paint)
 
     def _first_paint(self) -> None:
+        gc.enable()  # launch() holds garbage collection off until the first frame
         # the referee starts once the screen is up (a moment later: the first frames stay unhurried)
         self.set_timer(CHECK_DELAY, self._start_checking)
 
@@ -130,7 +150,11 @@ class BackpropApp(DialogActions, App[int]):
     def _typed(self) -> None:
         if self._debounce is not None:
             self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE, self.rebuild)
+        self._debounce = self.set_timer(DEBOUNCE, self._rebuild_typed)
+
+    def _rebuild_typed(self) -> None:
+        if self.is_running:  # not while the app shuts down (quit within DEBOUNCE of a key): no editor then
+            self.rebuild()
 
     def rebuild(self, check: bool = True) -> bool:
         """Parse the editor's text; on success show its trace, else show the error and keep the last."""

@@ -37,19 +37,30 @@ def _stdin_from_terminal() -> None:
 def launch(path: str | None, press: list[str] | None = None, screenshot: str | None = None,
            size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0) -> int:
     """Run the app; with `screenshot`, headless: press the keys, wait for the checks, save an SVG."""
-    import asyncio
+    import gc
 
-    from backprop_tui.tui.actions import is_network
-    from backprop_tui.tui.app import BackpropApp
-    from backprop_tui.tui.presets import SEED_CHAIN
+    # Start-up allocates much and frees little: no garbage collection until the first frame is drawn (the
+    # app enables it then; a full collection in between costs ~12 ms), and what the imports made (modules,
+    # classes: it lives as long as the process) is frozen, so that later collections do not walk it.
+    gc.disable()
+    try:
+        import asyncio
 
-    text, save_path, error = read_source(path)
-    if path == "-" and screenshot is None:
-        _stdin_from_terminal()
-    network = None
-    if path is not None and error is None and is_network(path, text):
-        network, text, save_path = (path, text), SEED_CHAIN, None
-    app = BackpropApp(text, save_path, checker=checker, error=error, network=network)
+        from backprop_tui.tui.actions import is_network
+        from backprop_tui.tui.app import BackpropApp
+        from backprop_tui.tui.presets import SEED_CHAIN
+
+        text, save_path, error = read_source(path)
+        if path == "-" and screenshot is None:
+            _stdin_from_terminal()
+        network = None
+        if path is not None and error is None and is_network(path, text):
+            network, text, save_path = (path, text), SEED_CHAIN, None
+        app = BackpropApp(text, save_path, checker=checker, error=error, network=network)
+    except BaseException:
+        gc.enable()
+        raise
+    gc.freeze()
     keys = [k.strip() for k in (press or []) if k.strip()]
 
     async def pilot_run(pilot) -> None:
@@ -69,6 +80,7 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
     auto = pilot_run if (keys or screenshot) else None
     headless = screenshot is not None
     result = app.run(headless=headless, size=size if headless else None, auto_pilot=auto)
+    gc.enable()  # in case the app ended before its first frame
     code = app.return_code
     return code if code is not None else (result or 0)
 

@@ -43,4 +43,4 @@ async def test_random_keys(make_app, tmp_path, monkeypatch):
                 assert st is None or 0 <= app.k <= st.n
         await pilot.pause()
         assert app.is_running
-    assert {"Screen", "HelpScreen", "PromptDialog", "PresetPicker"} <= seen_screens
+    assert {"ChainScreen", "HelpScreen", "PromptDialog", "PresetPicker"} <= seen_screens
