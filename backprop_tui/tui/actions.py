@@ -70,13 +70,27 @@ class DialogActions(Base):
             self.error_line.show(f"{path}: {err}")
             self.notify(f"cannot open {path}", severity="error")
             return
-        self.push_screen(NetworkScreen(spec, check=self.check_enabled))
+        if self.has_network:
+            self.uninstall_screen(NETWORK)
+        # installed, so that popping it to walk a neuron's chain keeps it (and its training) for `w`
+        self.install_screen(NetworkScreen(spec, check=self.check_enabled), NETWORK)
+        self.push_screen(NETWORK)
+        self.refresh_bindings()
+
+    @property
+    def has_network(self) -> bool:
+        return self.is_screen_installed(NETWORK)
+
+    def action_network(self) -> None:
+        if self.has_network and len(self.screen_stack) == 1:
+            self.push_screen(NETWORK)
 
     def on_network_screen_open_chain(self, message: object) -> None:
-        """A neuron of the network, as a scalar program, in the chain view."""
+        """A neuron of the network, as a scalar program, in the chain view (`w` goes back)."""
         self.pop_screen()
         self.path = None
         self.load_text(message.text)  # type: ignore[attr-defined]
+        self.notify("a neuron as a scalar chain: press w to return to the network")
 
     def action_save(self) -> None:
         from backprop_tui.tui.screens.dialogs import PromptDialog
@@ -122,6 +136,9 @@ class DialogActions(Base):
             self.notify(f"no node named {name!r}", severity="warning")
             return
         self.select(name)
+
+
+NETWORK = "network"  # the installed network screen's name
 
 
 def is_network(path: str, text: str) -> bool:

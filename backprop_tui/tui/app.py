@@ -38,7 +38,7 @@ DEBOUNCE = 0.3
 CHECK_DELAY = 0.2
 # actions a focused editor or input keeps its own keys for (the keys type text there instead)
 TYPING_KEYS = {"next", "previous", "first", "last", "finish_forward", "run_backward", "edit", "open", "save",
-               "find", "help", "presets"}
+               "find", "help", "presets", "network"}
 
 
 class ChainScreen(Screen):
@@ -70,6 +70,7 @@ class BackpropApp(DialogActions, App[int]):
         Binding("o", "open", "Open", priority=True),
         Binding("s", "save", "Save", priority=True),
         Binding("t", "presets", "Presets", priority=True),
+        Binding("w", "network", "Network", priority=True),
         Binding("slash", "find", "Find", priority=True),
         Binding("question_mark", "help", "Help", priority=True),
         Binding("f1", "help_always", "Help", show=False, priority=True),
@@ -289,6 +290,8 @@ class BackpropApp(DialogActions, App[int]):
 
     # -- focus, files, dialogs ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "network" and not self.has_network:
+            return None  # shown only once a network has been opened: back to it from a neuron's chain
         if action in TYPING_KEYS:
             if len(self.screen_stack) > 1:
                 return False  # a dialog is open: its keys are its own

@@ -50,6 +50,9 @@ async def test_open_a_spec_then_walk_a_neuron_as_a_chain(make_app, tmp_path: Pat
         assert not isinstance(app.screen, NetworkScreen)
         assert app.state is not None
         assert app.state.trace.grads["x"] == 4.0
+        await pilot.press("w")  # back to the same network screen, training and all
+        await pilot.pause()
+        assert app.screen is screen
 
 
 async def test_a_bad_spec_is_an_inline_error_and_the_app_keeps_running(make_app, tmp_path: Path) -> None:
