@@ -13,7 +13,8 @@ from textual.strip import Strip
 from backprop_tui.numbers import short
 from backprop_tui.tui.state import StepState
 
-HEADERS = ("name", "value", "grad", "torch grad", "")
+# the check before torch's figure: at 80 columns the mark stays in view and the figure can scroll
+HEADERS = ("name", "value", "grad", "ok", "torch grad")
 
 
 class VariableTable(ScrollView, can_focus=False):
@@ -37,7 +38,7 @@ class VariableTable(ScrollView, can_focus=False):
         self.state: StepState | None = None
         self.k = 0
         self.selected: str | None = None
-        self.widths = [4, 5, 4, 10, 1]
+        self.widths = [4, 5, 4, 2, 10]
 
     def set_state(self, state: StepState) -> None:
         self.state = state
@@ -47,8 +48,8 @@ class VariableTable(ScrollView, can_focus=False):
             max([4, *map(len, names)]),
             max([5, *(len(short(v)) for v in state.trace.values.values())]),
             max([4, *(len(short(v)) for v in state.trace.grads.values())]),
+            2,
             max([10, *map(len, tv)]),
-            1,
         ]
         self.virtual_size = Size(sum(self.widths) + 2 * len(self.widths), len(names) + 1)
         self.refresh()
@@ -69,7 +70,7 @@ class VariableTable(ScrollView, can_focus=False):
         out: list[Segment] = []
         for i, (text, style) in enumerate(texts):
             w = self.widths[i]
-            cell = text.ljust(w) if i == 0 else text.rjust(w)
+            cell = text.ljust(w) if i in (0, 3) else text.rjust(w)
             out.append(Segment(" " + cell + " ", style if text else base))
         return out
 
@@ -116,8 +117,8 @@ class VariableTable(ScrollView, can_focus=False):
             (name, row_style),
             (value, row_style if value != "?" else unknown),
             (grad, row_style if grad != "?" else unknown),
-            (torch, row_style + style("table--pending") if torch == "pending" else row_style),
             mark,
+            (torch, row_style + style("table--pending") if torch == "pending" else row_style),
         ]
         segs = self._cells(texts, row_style)
         return Strip(segs).crop_extend(scroll_x, scroll_x + width, row_style)
