@@ -42,3 +42,27 @@ def test_engine_language_reports_and_cli_import_neither_torch_nor_textual():
     heavy = {m.split(".")[0] for m in got["heavy"]}
     assert "torch" not in heavy, got["heavy"][:10]
     assert "textual" not in heavy, got["heavy"][:10]
+
+
+NETWORK_PROBE = """
+import importlib, json, pkgutil, sys
+import backprop_tui.network
+names = [m.name for m in pkgutil.iter_modules(backprop_tui.network.__path__, "backprop_tui.network.")]
+for name in names:
+    importlib.import_module(name)
+from backprop_tui.network.spec import load_spec
+from backprop_tui.network.engine import trace
+trace(load_spec(sys.argv[1]))
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "textual"))
+print(json.dumps({"imported": names, "heavy": heavy}))
+"""
+
+
+def test_the_network_engine_imports_neither_torch_nor_textual():
+    spec = ROOT / "examples" / "classic-2-2-2.toml"
+    done = subprocess.run([sys.executable, "-c", NETWORK_PROBE, str(spec)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert "backprop_tui.network.engine" in got["imported"] and "backprop_tui.network.cli" in got["imported"]
+    assert got["heavy"] == []
