@@ -101,7 +101,8 @@ class DialogActions(Base):
         if not path:
             return
         try:
-            Path(path).write_text(self.editor.text, encoding="utf-8")
+            text = self.editor.text
+            Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         except OSError as err:
             self.notify(f"cannot save {path}: {err}", severity="error")
             return

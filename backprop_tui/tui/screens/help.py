@@ -39,7 +39,10 @@ When a name is used more than once (fan-out), one term per use is added up: `gra
 ## Keys
 `→`/`n` next · `←`/`p` previous · `home`/`end` start/end · `f` finish forward · `b` run backward ·
 `e` edit · `escape` leave the editor · `ctrl+r` rebuild now · `o` open · `s` save · `t` presets ·
-`/` find a node · `?`/`f1` this help · `ctrl+p` command palette · `ctrl+q` quit
+`/` find a node · `?`/`f1` this help · `ctrl+p` command palette · `ctrl+q` quit ·
+`w` back to the network, after opening a neuron's chain from it
+
+Close this help with `escape`, `q`, `?` or `f1`.
 """
 
 

@@ -22,6 +22,8 @@ START = (
 
 
 def verdict(step: Step, checked: bool, torch_error: str | None) -> Content:
+    if step.ok is True and step.value is None:
+        return Content.styled("✓ torch agrees: no gradient here", "$success bold")
     if step.ok is True:
         return Content.styled("✓ torch agrees", "$success bold")
     if step.ok is False:
