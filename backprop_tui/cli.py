@@ -136,6 +136,7 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
             from backprop_tui.engine.atomize import atomize
 
             program = atomize(program)
+        referee.send(program)
         trace = build_trace(program)
         fd_grads, fd_locals = fd_figures(trace)
         figures = referee.figures()

@@ -79,6 +79,9 @@ class InProcessReferee:
             raise BadInput(f"the torch referee failed: {reply['error']}")
         return figures_from_json(reply["figures"])
 
+    def send(self, program: object = None) -> None:
+        pass  # the real one sends the parsed program; this one answers from the text in figures()
+
     def cancel(self) -> None:
         pass
 

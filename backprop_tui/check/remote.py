@@ -13,22 +13,35 @@ import sys
 from backprop_tui.check.figures import Figures
 from backprop_tui.check.serve import figures_from_json
 from backprop_tui.errors import BadInput
+from backprop_tui.lang.program import Program
+from backprop_tui.lang.wire import encode
 
 
 class Referee:
-    """A started server with one request written; `figures()` waits for the answer."""
+    """A server started at once (torch loads meanwhile); `send` the program, then `figures()` waits."""
 
     def __init__(self, source: str, output: str | None, atomic: bool = False) -> None:
+        self._request: dict = {"id": 1, "text": source, "output": output, "atomic": atomic, "fd": False}
+        self._sent = False
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "backprop_tui.check.serve"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def send(self, program: Program | None = None) -> None:
+        """The request; a parsed chain program travels parsed, so the server need not parse it again.
+        (The finite differences are this process's work: they run while torch loads over there.)"""
+        if self._sent:
+            return
+        request = dict(self._request)
+        if program is not None and program.dialect == "chain":
+            request = {"id": 1, "program": encode(program), "fd": False}
         assert self._proc.stdin is not None
-        # the finite differences are this process's work: they run while torch loads over there
-        request = {"id": 1, "text": source, "output": output, "atomic": atomic, "fd": False}
         self._proc.stdin.write((json.dumps(request) + "\n").encode())
         self._proc.stdin.close()
+        self._sent = True
 
     def figures(self) -> Figures:
+        self.send()
         assert self._proc.stdout is not None and self._proc.stderr is not None
         lines = self._proc.stdout.read().splitlines()
         err = self._proc.stderr.read()

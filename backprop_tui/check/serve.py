@@ -2,7 +2,8 @@
 
 `python -m backprop_tui.check.serve` reads one JSON request per line on stdin:
     {"id": 1, "text": "<program text>", "output": null, "atomic": false, "fd": true}
-("atomic" and "fd" are optional: one primitive per node; whether to add the finite differences)
+("atomic" and "fd" are optional: one primitive per node; whether to add the finite differences), or
+    {"id": 1, "program": <lang.wire.encode(program)>, "fd": false}   (a chain program already parsed)
 and writes one JSON answer per line on stdout:
     {"id": 1, "ok": true, "figures": {"values": {...}, "grads": {...}, "locals": [[of, wrt, value], ...],
      "fd_grads": {...}, "fd_locals": [[of, wrt, value], ...]}}
@@ -48,8 +49,13 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     from backprop_tui.lang import parse_program
 
     try:
-        program = parse_program(request["text"], request.get("output"))
-        if request.get("atomic"):
+        if "program" in request:  # already parsed (and atomized) by the CLI
+            from backprop_tui.lang.wire import decode
+
+            program = decode(request["program"])
+        else:
+            program = parse_program(request["text"], request.get("output"))
+        if request.get("atomic") and "program" not in request:
             from backprop_tui.engine.atomize import atomize
 
             program = atomize(program)

@@ -176,6 +176,7 @@ def test_referee_failure_is_bad_input(monkeypatch):
             self._proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stderr.write('boom\\n')"],
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             self._proc.stdin.close()
+            self._sent = True
 
     referee = Broken()
     with pytest.raises(BadInput, match="torch referee failed: boom"):

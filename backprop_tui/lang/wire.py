@@ -1,0 +1,48 @@
+"""A parsed chain program as plain JSON-ready lists, so the referee's process need not parse it again.
+
+The CLI parses while torch loads in the referee's process; sending the parsed form saves that process a
+second parse (a fifth of a second on 10,000 lines). Each assignment travels as its name, its constant
+flag and its right-hand side in postorder: a number, a name as ["r", name], an operation as
+["o", op, argument count, output index]. Plain data both ways; nothing is executed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, names_read, postorder
+from backprop_tui.lang.program import Program
+
+
+def encode(program: Program) -> dict[str, Any]:
+    rows = []
+    for a in program.assignments:
+        tokens: list[Any] = []
+        for node in postorder(a.expr):
+            if isinstance(node, Num):
+                tokens.append(node.value)
+            elif isinstance(node, Ref):
+                tokens.append(["r", node.name])
+            else:
+                tokens.append(["o", node.op, len(node.args), node.index])
+        rows.append([a.name, a.constant, tokens])
+    return {"output": program.output, "assignments": rows}
+
+
+def decode(data: dict[str, Any]) -> Program:
+    assignments = []
+    for name, constant, tokens in data["assignments"]:
+        stack: list[Expr] = []
+        for t in tokens:
+            if isinstance(t, (int, float)):
+                stack.append(Num(float(t)))
+            elif t[0] == "r":
+                stack.append(Ref(t[1]))
+            else:
+                _, op, count, index = t
+                args = tuple(stack[len(stack) - count:])
+                del stack[len(stack) - count:]
+                stack.append(Op(op, args, 0, 0, index))
+        expr = stack[0]
+        assignments.append(Assignment(name, expr, 0, 0, "", constant, names_read(expr)))
+    return Program(tuple(assignments), data["output"], "chain")
