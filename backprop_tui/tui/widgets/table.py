@@ -109,16 +109,20 @@ class VariableTable(ScrollView, can_focus=False):
         else:
             torch = short(gstep.torch_value)
         verdict = st.check(name, k)
-        mark = ("✓", row_style + style("table--ok")) if verdict else ("✗", row_style + style("table--bad"))
+        def ink(name: str) -> Style:  # the component's colour on the row's own background (the highlight)
+            got = style(name)
+            return row_style + Style(color=got.color, bold=got.bold, reverse=got.reverse)
+
+        mark = ("✓", ink("table--ok")) if verdict else ("✗", ink("table--bad"))
         if verdict is None:
-            mark = ("…", row_style + style("table--pending")) if (
+            mark = ("…", ink("table--pending")) if (
                 not st.trace.checked and st.value_known(name, k)) else ("", row_style)
         texts = [
             (name, row_style),
             (value, row_style if value != "?" else unknown),
             (grad, row_style if grad != "?" else unknown),
             mark,
-            (torch, row_style + style("table--pending") if torch == "pending" else row_style),
+            (torch, ink("table--pending") if torch == "pending" else row_style),
         ]
         segs = self._cells(texts, row_style)
         return Strip(segs).crop_extend(scroll_x, scroll_x + width, row_style)
