@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from backprop_tui import __version__
 from backprop_tui.errors import BadInput
+from backprop_tui.lang.load import is_network_spec
 
 if TYPE_CHECKING:
     from backprop_tui.engine.trace import Trace
@@ -103,18 +103,6 @@ def read_source(path: str) -> bytes:
         raise BadInput(f"{path}: cannot read it ({err.strerror})") from None
 
 
-def is_network_spec(path: str) -> bool:
-    return path.lower().endswith(".toml")
-
-
-_NETWORK_TABLE = re.compile(r"^\s*\[network\]", re.MULTILINE)
-
-
-def looks_like_network(text: str) -> bool:
-    """Standard input has no file name: a `[network]` table marks a spec."""
-    return _NETWORK_TABLE.search(text) is not None
-
-
 def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO) -> int:
     from backprop_tui.check import apply_check, fd_figures
     from backprop_tui.check.remote import Referee
@@ -125,7 +113,7 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
 
     data = read_source(path)
     text = decode(data)
-    if path == "-" and looks_like_network(text):
+    if path == "-" and is_network_spec(None, text):
         from backprop_tui.network.cli import trace_network
 
         return trace_network(path, fmt, out, text=text)

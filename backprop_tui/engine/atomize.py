@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from backprop_tui.lang.expr import Assignment, Num, Op, Ref, names_read, postorder
+from backprop_tui.lang.expr import Assignment, Op, Ref, names_read, postorder
 from backprop_tui.lang.program import Program
 
 
@@ -51,5 +51,3 @@ def _assignment(parent: Assignment, name: str, expr: Op, node: Op) -> Assignment
     reads = names_read(expr)
     return Assignment(name, expr, node.line or parent.line, node.col or parent.col, parent.text, False, reads)
 
-
-__all__ = ["Num", "atomize"]

@@ -61,7 +61,6 @@ class _Parser:
             out.append(self.statement())
 
     def statement(self) -> tuple[list[Token], Expr, Token]:
-        first = self.peek()
         targets = [self.target()]
         while self.peek().text == ",":
             self.take()
@@ -81,7 +80,6 @@ class _Parser:
                 raise self.fail("only one `=` per assignment (chained assignment is not allowed)", tok)
             raise self.fail(f"unexpected {describe(tok)}: an operator is missing, or the line has extra text",
                             tok)
-        del first
         return targets, expr, eq
 
     def target(self) -> Token:
@@ -196,7 +194,7 @@ def parse_chain(text: str, output: str | None = None) -> Program:
     assignments: list[Assignment] = []
     defined: dict[str, int] = {}
     for targets, expr, eq in raw:
-        assignments.extend(_assign(targets, expr, eq, lines, defined, len(assignments)))
+        assignments.extend(_assign(targets, expr, eq, lines, defined))
     if not assignments:
         raise BadInput("the program is empty: write assignments such as x = 1 and y = 2*x",
                        hint="example:  x = 1\n          w = 2\n          y = x*w")
@@ -211,8 +209,7 @@ def _names_hint(defined: dict[str, int]) -> str:
     return ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
 
 
-def _assign(targets: list[Token], expr: Expr, eq: Token, lines: list[str], defined: dict[str, int],
-            start: int) -> list[Assignment]:
+def _assign(targets: list[Token], expr: Expr, eq: Token, lines: list[str], defined: dict[str, int]) -> list[Assignment]:
     text = lines[eq.line - 1]
     seen: set[str] = set()
     for tok in targets:
@@ -240,7 +237,6 @@ def _assign(targets: list[Token], expr: Expr, eq: Token, lines: list[str], defin
         one = Op(MANY_OUTPUT, expr.args, expr.line, expr.col, k) if is_softmax else expr  # type: ignore[union-attr]
         out.append(Assignment(tok.text, one, tok.line, tok.col, text, constant, reads))
         defined[tok.text] = tok.line
-    del start
     return out
 
 

@@ -23,6 +23,16 @@ def decode(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
+_NETWORK_TABLE = re.compile(r"^\s*\[network\]", re.MULTILINE)
+
+
+def is_network_spec(path: str | None, text: str | None = None) -> bool:
+    """A `.toml` file, or text with a `[network]` table (standard input has no file name), is a network spec."""
+    if path is not None and path.lower().endswith(".toml"):
+        return True
+    return text is not None and _NETWORK_TABLE.search(text) is not None
+
+
 def is_torch_snippet(text: str) -> bool:
     code = _COMMENT.sub("", text)  # a chain program's comment that mentions torch.autograd stays a chain program
     return _TORCH_DIALECT.search(code) is not None

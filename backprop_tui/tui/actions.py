@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backprop_tui.errors import BadInput
+from backprop_tui.lang.load import is_network_spec
 from backprop_tui.tui.presets import BY_KEY
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class DialogActions(Base):
             self.error_line.show(f"cannot open {path}: {err}")
             self.notify(f"cannot open {path}", severity="error")
             return
-        if is_network(path, text):
+        if is_network_spec(path, text):
             self.open_network(path, text)
             return
         self.path = path
@@ -140,8 +140,3 @@ class DialogActions(Base):
 
 
 NETWORK = "network"  # the installed network screen's name
-
-
-def is_network(path: str, text: str) -> bool:
-    """A `.toml` file, or any text with a `[network]` table, is a network spec."""
-    return path.lower().endswith(".toml") or re.search(r"^\s*\[network\]", text, re.MULTILINE) is not None
