@@ -161,8 +161,7 @@ def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out:
             out.write("\r\x1b[K")
         out.write(f"Final loss (after the last update): {report.loss_text(res.final_loss)}\n")
         out.write(res.checks_line() + "\n")
-        if not np.isfinite(res.final_loss):
-            out.write(f"The loss diverged: with lr {spec.lr:g} the steps overshoot; try a smaller lr.\n")
+        out.write("\n".join(["", *report.warnings_text(report.training_warnings(res))]))
     return 0 if res.ok else 1
 
 

@@ -9,11 +9,14 @@ from typing import Any
 
 import numpy as np
 
+from backprop_tui.engine.warnings import LearningWarning, rendered
 from backprop_tui.network.engine import NetTrace, mat
 from backprop_tui.network.spec import Spec
+from backprop_tui.network.warnings import trace_warnings, training_warnings
 from backprop_tui.numbers import short
 
 SCHEMA = "backprop-tui/1"
+
 STEP_ARRAY_LIMIT = 100_000  # a step's numbers in json at most; params always come in full
 
 
@@ -32,8 +35,17 @@ def _verdict(ok: bool | None, torch_value: str) -> str:
 
 
 # -- trace ------------------------------------------------------------------------------------------
+def warnings_text(found: tuple[LearningWarning, ...], markdown: bool = False) -> list[str]:
+    """The warnings block of a text or markdown document (empty when there are none)."""
+    if not found:
+        return []
+    if markdown:
+        return ["**Warnings**", "", *(f"- {line}" for line in rendered(found, indent="")), ""]
+    return ["Warnings (what would slow or stop learning, and what to try)", *rendered(found), ""]
+
+
 def trace_text(tr: NetTrace) -> str:
-    lines = [describe(tr.spec), _summary(tr), ""]
+    lines = [describe(tr.spec), _summary(tr), "", *warnings_text(trace_warnings(tr))]
     for s, t in zip(tr.steps, tr.torch_arrays or (None,) * len(tr.steps), strict=True):
         verdict = _verdict(s.ok, mat(t))
         lines.append(f"{s.index + 1:>3}  {s.phase:<8}  {s.formula}" + (f"   [{verdict}]" if verdict else ""))
@@ -42,7 +54,8 @@ def trace_text(tr: NetTrace) -> str:
 
 
 def trace_markdown(tr: NetTrace) -> str:
-    lines = [f"**{describe(tr.spec)}**", "", "| # | phase | step | torch |", "|---:|---|---|---|"]
+    lines = [f"**{describe(tr.spec)}**", "", *warnings_text(trace_warnings(tr), markdown=True),
+             "| # | phase | step | torch |", "|---:|---|---|---|"]
     for s, t in zip(tr.steps, tr.torch_arrays or (None,) * len(tr.steps), strict=True):
         formula = s.formula.replace("|", "\\|")
         lines.append(f"| {s.index + 1} | {s.phase} | `{formula}` | {_verdict(s.ok, mat(t))} |")
@@ -98,6 +111,7 @@ def trace_json(tr: NetTrace) -> str:
         "params": {n: {"value": plain(tr.params[n]), "grad": plain(tr.grads[n]), "updated": plain(tr.updated[n])}
                    for n in tr.spec.param_names},
         "steps": steps,
+        "warnings": [w.as_json() for w in trace_warnings(tr)],
     }
     return json.dumps(doc, ensure_ascii=False) + "\n"
 
@@ -153,5 +167,6 @@ def train_json(res: TrainResult) -> str:
         "params": {n: plain(res.params[n]) for n in res.spec.param_names},
         "checks": {"ran": ran, "agreed": ran - len(res.disagreed_epochs), "epochs": res.checked_epochs,
                    "max_error": res.max_error},
+        "warnings": [w.as_json() for w in training_warnings(res)],
     }
     return json.dumps(doc) + "\n"

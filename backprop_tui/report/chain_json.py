@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from backprop_tui.engine.trace import Trace
+from backprop_tui.engine.warnings import chain_warnings
 
 SCHEMA = "backprop-tui/1"
 
@@ -59,6 +60,7 @@ def document(trace: Trace, extra: dict[str, Any] | None = None) -> dict[str, Any
         "nodes": node_rows(trace),
         "locals": local_rows(trace),
         "steps": step_rows(trace),
+        "warnings": [w.as_json() for w in chain_warnings(trace)],
     }
     if extra:
         doc.update(extra)

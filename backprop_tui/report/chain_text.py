@@ -6,6 +6,7 @@ from typing import Any
 
 from backprop_tui.engine.step import Step
 from backprop_tui.engine.trace import Trace
+from backprop_tui.engine.warnings import chain_warnings, rendered
 from backprop_tui.numbers import short
 
 HEADINGS = {
@@ -45,6 +46,7 @@ def summary(trace: Trace) -> str:
 def text(trace: Trace, title: str, extra: dict[str, Any] | None = None) -> str:
     out = [f"{title}: output {trace.output}, {len(trace.names)} variables, {len(trace.steps)} steps",
            summary(trace)]
+    out += warning_lines(trace, markdown=False)
     index_width = len(str(len(trace.steps)))  # steps count from 1 here, as in the app ("step k of n")
     width = min(FORMULA_COLUMN, max((len(s.formula) for s in trace.steps), default=0))
     phase = None
@@ -61,6 +63,7 @@ def text(trace: Trace, title: str, extra: dict[str, Any] | None = None) -> str:
 def markdown(trace: Trace, title: str, extra: dict[str, Any] | None = None) -> str:
     out = [f"# {title}", "", f"Output `{trace.output}`: {len(trace.names)} variables, {len(trace.steps)} steps. "
            f"{summary(trace)}.", ""]
+    out += warning_lines(trace, markdown=True)
     phase = None
     for s in trace.steps:
         if s.phase != phase:
@@ -72,6 +75,16 @@ def markdown(trace: Trace, title: str, extra: dict[str, Any] | None = None) -> s
     out += ["", "## Variables", "", _table(trace, markdown=True)]
     out += _snippet_text(extra, markdown=True)
     return "\n".join(out) + "\n"
+
+
+def warning_lines(trace: Trace, markdown: bool) -> list[str]:
+    """What would slow or stop learning here, and what to try (engine.warnings)."""
+    found = chain_warnings(trace)
+    if not found:
+        return []
+    if markdown:
+        return ["## Warnings", "", *(f"- {line}" for line in rendered(found, indent=""))]
+    return ["", "Warnings (what would slow or stop learning, and what to try)", *rendered(found)]
 
 
 def _cell(text: str) -> str:

@@ -25,7 +25,9 @@ LOCAL_KEYS = {"of", "wrt", "value", "torch_value", "ok"}
 STEP_KEYS = {"index", "phase", "target", "formula", "value", "torch_value", "fd_value", "ok"}
 TOP_KEYS = {"schema", "kind", "ok", "output", "nodes", "locals", "steps"}
 # documented additions beyond the issue's list: scripts must be able to rely on the list, extras are allowed
-TOP_EXTRA, LOCAL_EXTRA, STEP_EXTRA = {"dialect", "queries", "printed"}, {"fd_value", "nondiff"}, {"wrt", "nondiff"}
+TOP_EXTRA, LOCAL_EXTRA, STEP_EXTRA = {"dialect", "queries", "printed", "warnings"}, {"fd_value", "nondiff"}, \
+    {"wrt", "nondiff"}
+WARNING_KEYS = {"kind", "where", "figures", "message", "steps"}
 
 
 def number_or_none(v) -> bool:
@@ -60,6 +62,9 @@ def assert_contract(doc: dict) -> None:
     assert [(loc["of"], loc["wrt"]) for loc in doc["locals"]] == \
         [(s["target"], s["wrt"]) for s in doc["steps"] if s["phase"] == "local"]
     assert doc["ok"] == all(s["ok"] for s in doc["steps"])
+    for w in doc.get("warnings", []):
+        assert set(w) == WARNING_KEYS and w["kind"] in ("saturation", "dead_relu") and w["message"]
+        assert all(0 <= i < len(doc["steps"]) for i in w["steps"])
 
 
 def by_name(doc: dict) -> dict[str, dict]:

@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from backprop_tui.engine.step import Step
+from backprop_tui.engine.warnings import LearningWarning, chain_warnings
 from backprop_tui.numbers import agree, full, short
 from backprop_tui.tui.state import StepState
 
@@ -55,6 +56,7 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         torch = "pending" if not st.trace.checked else short(step.torch_value)
         figures = Content(f"engine {short(step.value)}   torch {torch}{fd}   ")
         parts.append(figures + verdict(step, st.trace.checked, torch_error))
+        parts.extend(Content.styled(w.short_line(), "$warning") for w in step_warnings(st, k))
     if st.trace.program.dialect == "torch" and (step is None or k == st.n):
         parts.extend(snippet_answers(st))
     if selected is not None and selected in st.trace.values:
@@ -67,6 +69,16 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         parts.append(Content.styled(f"selected {selected}: value {value} · grad {grad} · torch grad {torch}",
                                     "$secondary"))
     return Content("\n").join(parts)
+
+
+_warned: list = [None, ()]  # (program, its warnings): computed once per program, not on every key
+
+
+def step_warnings(st: StepState, k: int) -> list[LearningWarning]:
+    """The warnings (engine.warnings) about step k: a saturated sigmoid or tanh, a relu at or below 0."""
+    if _warned[0] is not st.trace.program:
+        _warned[:] = [st.trace.program, chain_warnings(st.trace)]
+    return [w for w in _warned[1] if k - 1 in w.steps]
 
 
 def snippet_answers(st: StepState) -> list[Content]:
