@@ -166,8 +166,9 @@ def _across_layers(spec: Spec, deltas: list[np.ndarray | None], steps: dict[tupl
                "threshold": VANISHING_RATIO if ratio < VANISHING_RATIO else EXPLODING_RATIO}
     where = f"δ from layer {L} back to layer 1{when}"
     if ratio < VANISHING_RATIO:
+        times = f"{short(1 / ratio, 3)} times smaller" if ratio else "zero: no gradient reaches it at all"
         why = (f"The gradient shrinks from ‖δ{L}‖ = {short(norms[-1])} to ‖δ1‖ = {short(norms[0])}: layer 1's is "
-                   f"{short(1 / ratio, 3)} times smaller (ratio {short(ratio, 3)}, below 10⁻³), so at one learning "
+                   f"{times} (ratio {short(ratio, 3)}, below 10⁻³), so at one learning "
                    f"rate the first layers barely move while the last learn. Layer to layer: {by_layer}; each step "
                    "back multiplies by Wᵀ and by f'(z) (at most 0.25 for a sigmoid).")
         advice = ("Try relu or tanh in the hidden layers, fewer layers, or starting weights scaled to keep ‖δ‖ "
