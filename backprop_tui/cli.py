@@ -19,8 +19,9 @@ from backprop_tui.lang.load import is_network_spec
 
 if TYPE_CHECKING:
     from backprop_tui.engine.trace import Trace
+    from backprop_tui.report.worksheet import SheetOptions
 
-SUBCOMMANDS = ("open", "trace", "train", "expand")
+SUBCOMMANDS = ("open", "trace", "train", "expand", "export")
 EXAMPLES = """\
 examples:
   backprop-tui                          open the app on the blog post's chain
@@ -31,6 +32,8 @@ examples:
   backprop-tui trace net.toml           one forward, backward and update of a network
   backprop-tui train net.toml --epochs 1000 --log-every 100
   backprop-tui expand net.toml --neuron fc2:0
+  backprop-tui trace chain.bp --format latex --worksheet --blank local,grad --seed 7 > sheet.tex
+  backprop-tui export chain.bp --to torch -o chain_torch.py
   backprop-tui --press n,n,n --screenshot out.svg
 """
 
@@ -42,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "gradients, every number checked by PyTorch autograd in float64.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"backprop-tui {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{open,trace,train,expand}")
+    sub = parser.add_subparsers(dest="command", metavar="{open,trace,train,expand,export}")
 
     p_open = sub.add_parser("open", help="open the app (the default command)")
     p_open.add_argument("file", nargs="?", help="a program (.bp, .py snippet) or network spec (.toml); - for stdin")
@@ -52,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_trace = sub.add_parser("trace", help="print every step of a program or network, checked by torch")
     p_trace.add_argument("file", help="program file, network spec (.toml), or - for stdin")
-    p_trace.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p_trace.add_argument("--format", choices=("text", "json", "markdown", "latex"), default="text")
     p_trace.add_argument("--of", metavar="NAME", help="the output to differentiate (default: last assigned)")
     p_trace.add_argument("--atomic", action="store_true",
                          help="one primitive operation per node: intermediates are named y.1, y.2, …")
@@ -67,6 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     p_expand.add_argument("file", help="network spec (.toml)")
     p_expand.add_argument("--neuron", required=True, metavar="LAYER:INDEX", help="e.g. fc2:0")
     p_expand.add_argument("--row", type=int, default=0, help="which data row (default 0)")
+
+    # -- teaching: worksheets and the torch export (report/worksheet.py, report/latex.py, export/) -------
+    p_trace.add_argument("--worksheet", action="store_true",
+                         help="with --format markdown or latex: a worksheet with blanks, then its answer key")
+    p_trace.add_argument("--blank", metavar="PHASES", help="which phases may be blank: forward,local,grad (all)")
+    p_trace.add_argument("--seed", type=int, metavar="N", help="blank a seeded half of those steps (a sheet per N)")
+    p_export = sub.add_parser("export", help="write a runnable PyTorch script that rebuilds the program or network")
+    p_export.add_argument("file", help="program file, network spec (.toml), or - for stdin")
+    p_export.add_argument("--to", choices=("torch",), default="torch", help="the target (torch: plain PyTorch)")
+    p_export.add_argument("-o", "--output", metavar="OUT.py", help="write here instead of standard output")
+    p_export.add_argument("--force", action="store_true", help="replace OUT.py if it exists")
+    p_export.add_argument("--of", metavar="NAME", help="the output to differentiate (default: last assigned)")
+    p_export.add_argument("--atomic", action="store_true", help="one primitive operation per statement")
     return parser
 
 
@@ -103,7 +119,8 @@ def read_source(path: str) -> bytes:
         raise BadInput(f"{path}: cannot read it ({err.strerror})") from None
 
 
-def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO) -> int:
+def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO,
+                  sheet: SheetOptions | None = None) -> int:
     from backprop_tui.check import apply_check, fd_figures
     from backprop_tui.check.remote import Referee
     from backprop_tui.engine.trace import build_trace
@@ -116,7 +133,7 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
     if path == "-" and is_network_spec(None, text):
         from backprop_tui.network.cli import trace_network
 
-        return trace_network(path, fmt, out, text=text)
+        return trace_network(path, fmt, out, text=text, sheet=sheet)
     referee = Referee(text, of, atomic)  # torch loads on the other core while this one parses and derives
     try:
         program = parse_program(text, of)
@@ -136,7 +153,11 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
     if not queries_ok:
         extra["ok"] = False  # type: ignore[index]
     title = "stdin" if path == "-" else path
-    if fmt == "json":
+    if sheet is not None:
+        from backprop_tui.report.worksheet import chain_sheet, render
+
+        out.write(render(chain_sheet(trace, title, sheet, chain_text.summary(trace)), fmt))
+    elif fmt == "json":
         out.write(chain_json.dumps(chain_json.document(trace, extra)) + "\n")
     elif fmt == "markdown":
         out.write(chain_text.markdown(trace, title, extra))
@@ -196,13 +217,20 @@ def _size(text: str) -> tuple[int, int]:
 
 def dispatch(args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "trace":
+        from backprop_tui.report.worksheet import options_from
+
+        sheet = options_from(args.worksheet, args.format, args.blank, args.seed)
         if is_network_spec(args.file):
             if args.of or args.atomic:
                 raise BadInput("--of and --atomic apply to programs; a network's output is its loss")
             from backprop_tui.network.cli import trace_network
 
-            return trace_network(args.file, args.format, out)
-        return trace_command(args.file, args.format, args.of, args.atomic, out)
+            return trace_network(args.file, args.format, out, sheet=sheet)
+        return trace_command(args.file, args.format, args.of, args.atomic, out, sheet)
+    if args.command == "export":
+        from backprop_tui.export.cli import export_command
+
+        return export_command(args.file, args.to, args.output, args.force, args.of, args.atomic, out)
     if args.command == "train":
         from backprop_tui.network.cli import train
 

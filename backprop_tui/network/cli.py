@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
@@ -21,7 +21,10 @@ from backprop_tui.network.engine import train as engine_train
 from backprop_tui.network.expand import expand_neuron, parse_neuron
 from backprop_tui.network.spec import Spec, load_spec
 
-FORMATS = ("text", "json", "markdown")
+if TYPE_CHECKING:
+    from backprop_tui.report.worksheet import SheetOptions
+
+FORMATS = ("text", "json", "markdown", "latex")
 
 
 def _load(path: str, text: str | None = None) -> Spec:
@@ -37,10 +40,12 @@ def _fail(err: BadInput, path: str | None = None) -> int:
     return 2
 
 
-def trace_network(path: str, fmt: str = "text", out: IO[str] | None = None, text: str | None = None) -> int:
+def trace_network(path: str, fmt: str = "text", out: IO[str] | None = None, text: str | None = None,
+                  sheet: SheetOptions | None = None) -> int:
     """One forward, backward and update on the whole batch, every step checked by torch.
 
-    `text`: the spec already read (standard input that the caller has sniffed)."""
+    `text`: the spec already read (standard input that the caller has sniffed); `sheet`: write a worksheet
+    or a LaTeX document (report.worksheet) instead of the trace."""
     out = out or sys.stdout
     try:
         if fmt not in FORMATS:
@@ -53,6 +58,15 @@ def trace_network(path: str, fmt: str = "text", out: IO[str] | None = None, text
     from backprop_tui.check.torch_network import check_trace
 
     tr = check_trace(tr)
+    if sheet is not None or fmt == "latex":
+        from backprop_tui.report.worksheet import SheetOptions, network_sheet, render
+
+        title = "stdin" if path == "-" else path
+        try:
+            out.write(render(network_sheet(tr, title, sheet or SheetOptions(), report._summary(tr)), fmt))
+        except BadInput as err:
+            return _fail(err, path)
+        return 0 if tr.ok else 1
     render = {"text": report.trace_text, "json": report.trace_json, "markdown": report.trace_markdown}[fmt]
     out.write(render(tr))
     return 0 if tr.ok else 1
