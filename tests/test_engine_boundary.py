@@ -1,8 +1,9 @@
 """The engine stays free of torch and textual: a front end can show values before torch has loaded.
 
 Imported in a fresh process: backprop_tui.lang (and every module of it), every module of
-backprop_tui.engine and backprop_tui.report, the backprop_tui.check package init (which must stay light:
-torch is imported only by the referee modules) and backprop_tui.cli.
+backprop_tui.engine, backprop_tui.report and backprop_tui.export (which writes torch code, never imports
+it), the backprop_tui.check package init (which must stay light: torch is imported only by the referee
+modules) and backprop_tui.cli.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PROBE = """
 import importlib, json, pkgutil, sys
-import backprop_tui.lang, backprop_tui.engine, backprop_tui.report
+import backprop_tui.lang, backprop_tui.engine, backprop_tui.report, backprop_tui.export
 names = ["backprop_tui.lang", "backprop_tui.check", "backprop_tui.cli", "backprop_tui.errors", "backprop_tui.numbers"]
-for pkg in (backprop_tui.lang, backprop_tui.engine, backprop_tui.report):
+for pkg in (backprop_tui.lang, backprop_tui.engine, backprop_tui.report, backprop_tui.export):
     names += [m.name for m in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + ".")]
 for name in names:
     importlib.import_module(name)
