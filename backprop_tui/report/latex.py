@@ -53,9 +53,11 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{amsmath,amssymb}
 \setcounter{MaxMatrixCols}{64}
 \newcommand{\blank}{\underline{\hspace{2.2cm}}}
+\newcommand{\cell}{\underline{\hspace{1.6cm}}}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
 \begin{document}
+\raggedright
 """
 
 
@@ -134,7 +136,7 @@ def number(v: float) -> str:
 def matrix(values: Any, blank: bool) -> str:
     """A vector or matrix as amsmath's bmatrix: numbers, or blanks of the same shape."""
     rows = values if values.ndim == 2 else values[None, :]
-    cell = (lambda v: r"\mbox{\blank}") if blank else number
+    cell = (lambda v: r"\mbox{\cell}") if blank else number
     body = r" \\ ".join(" & ".join(cell(float(v)) for v in row) for row in rows)
     return rf"$\begin{{bmatrix}} {body} \end{{bmatrix}}$"
 
@@ -145,7 +147,8 @@ def _is_array(values: Any) -> bool:
 
 def _line(it: Item, esc: Escaper, blank: bool, mark: bool) -> str:
     if _is_array(it.values) and (blank or it.answer.startswith(it.prompt + " = ")):
-        text = f"{esc(it.prompt)} = {matrix(it.values, blank)}"
+        apart = r"\\[2pt]\hspace*{1.5em}" if it.values.size > 4 else " "  # a big matrix on a line of its own
+        text = f"{esc(it.prompt)} ={apart}{matrix(it.values, blank)}"
     elif blank:
         text = f"{esc(it.prompt)} = \\blank"
     else:

@@ -183,8 +183,8 @@ def _network_prompt(formula: str) -> str:
     """The formula's symbolic head: its ` = ` parts up to the first that starts with a number or `[`."""
     kept: list[str] = []
     for part in formula.split(" = "):
-        head = part.lstrip()[:1]
-        if kept and (head in "[-−" or head.isdigit()):
+        text = part.lstrip()
+        if kept and (text[:1] == "[" or text[:1].isdigit() or (text[:1] == "-" and text[1:2].isdigit())):
             break
         kept.append(part)
     return " = ".join(kept)
