@@ -23,8 +23,9 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from backprop_tui.engine.evaluate import eval_expr
 from backprop_tui.engine.rules import RULES
-from backprop_tui.lang.expr import Expr, Num, Op, Ref, postorder
+from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, postorder
 from backprop_tui.numbers import short
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ KINDS = ("saturation", "dead_relu", "vanishing", "exploding", "divergence")
 SATURATION_FRACTION = 0.1
 STEEPEST = {"sigmoid": 0.25, "tanh": 1.0}  # the largest local derivative, at z = 0
 SHOWN_PER_KIND = 20  # text renderings list at most this many warnings of a kind, then a count
+MAX_PER_KIND = 100  # a chain records at most this many of a kind, then one warning that counts the rest
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def rendered(warnings: tuple[LearningWarning, ...] | list[LearningWarning], inde
             lines.append(indent + w.line())
     for kind, n in counts.items():
         if n > SHOWN_PER_KIND:
-            lines.append(f"{indent}… and {n - SHOWN_PER_KIND} more {kind} warnings (all of them in --format json)")
+            lines.append(f"{indent}… and {n - SHOWN_PER_KIND} more {kind} warnings (in --format json)")
     return lines
 
 
@@ -127,24 +129,58 @@ def chain_warnings(trace: Trace) -> tuple[LearningWarning, ...]:
         if s.phase == "local":
             locals_of.setdefault(s.target, []).append((s.wrt or "", s.index))
     out: list[LearningWarning] = []
+    seen: dict[str, int] = {}
+    behind: dict[str, tuple[int, ...]] | None = None
     for a in program.assignments:
         if not isinstance(a.expr, Op) or a.name not in upstream or not any(f in a.text for f in _WATCHED):
             continue
         got: dict[int, float] = {}
-        for node in postorder(a.expr):
-            got[id(node)] = _value(node, got, trace.values)
-            if not (isinstance(node, Op) and node.op in _WATCHED):
-                continue
+        for node in _watched_nodes(a, trace.values, got):
             arg = node.args[0]
+            kind = _kind(node.op, got[id(arg)], got[id(node)])
             reads = [r.name for r in postorder(arg) if isinstance(r, Ref) and trace.requires_grad[r.name]]
-            if not reads:
-                continue  # a constant input: no gradient passes here anyway
+            if kind is None or not reads:  # (a constant input: no gradient passes here anyway)
+                continue
+            seen[kind] = seen.get(kind, 0) + 1
+            if seen[kind] > MAX_PER_KIND:
+                continue
             steps = (forward[a.name], *(i for wrt, i in locals_of.get(a.name, []) if wrt in reads))
-            made = _chain_warning(node.op, got[id(arg)], got[id(node)], a.name, a.line, _leaves(trace, reads),
-                                  steps)
+            behind = behind or _first_leaves(trace)
+            leaves = sorted({j for n in reads for j in behind[n]})[: LEAVES_NAMED + 1]
+            made = _chain_warning(node.op, got[id(arg)], got[id(node)], a.name, a.line,
+                                  [program.assignments[j].name for j in leaves], steps)
             if made is not None:
                 out.append(made)
+    for kind, n in seen.items():
+        if n > MAX_PER_KIND:
+            more = n - MAX_PER_KIND
+            out.append(LearningWarning(kind, f"{more} more places", f"The same happens in {more} more places (the "
+                                       f"first {MAX_PER_KIND} are listed).", "The advice above applies to each.",
+                                       f"and {more} more", {"more": more}))
     return tuple(out)
+
+
+def _watched_nodes(a: Assignment, values: dict[str, float], got: dict[int, float]) -> list[Op]:
+    """The sigmoid, tanh and relu calls of a statement, with every node's value filled into `got`.
+
+    The common case, one call at the root (`h = tanh(x*w + b)`, or any gate-level statement), skips the walk."""
+    root = a.expr
+    if isinstance(root, Op) and root.op in _WATCHED and sum(a.text.count(f) for f in _WATCHED) == 1:
+        got[id(root.args[0])] = eval_expr(root.args[0], values)
+        got[id(root)] = values[a.name]
+        return [root]
+    found = []
+    for node in postorder(root):
+        got[id(node)] = _value(node, got, values)
+        if isinstance(node, Op) and node.op in _WATCHED:
+            found.append(node)
+    return found
+
+
+def _kind(fn: str, z: float, a: float) -> str | None:
+    if fn == "relu":
+        return "dead_relu" if z <= 0 else None
+    return "saturation" if local_slope(fn, a) < saturation_threshold(fn) else None
 
 
 def _chain_warning(fn: str, z: float, a: float, name: str, line: int, learners: list[str], steps: tuple[int, ...],
@@ -188,26 +224,19 @@ def _value(node: Expr, got: dict[int, float], values: dict[str, float]) -> float
 LEAVES_NAMED = 6
 
 
-def _leaves(trace: Trace, reads: list[str]) -> list[str]:
-    """The leaves that learn behind `reads` (source order), the first LEAVES_NAMED + 1 of them: the names a
-    learner would train. A bounded walk, so a 10,000-statement program pays little per warning."""
+def _first_leaves(trace: Trace) -> dict[str, tuple[int, ...]]:
+    """For every name, the program indices of the first LEAVES_NAMED + 1 leaves that learn behind it (source
+    order): the names a learner would train. One pass, at most 7 indices per name, so 10,000 warnings cost
+    what one does."""
     program = trace.program
-    seen: set[str] = set()
-    todo = list(dict.fromkeys(reads))
-    found: list[str] = []
-    while todo and len(seen) < 5_000:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        a = program.get(name)
+    keep = LEAVES_NAMED + 1
+    out: dict[str, tuple[int, ...]] = {}
+    for i, a in enumerate(program.assignments):
         if a.is_leaf:
-            if trace.requires_grad[name]:
-                found.append(name)
+            out[a.name] = (i,) if trace.requires_grad[a.name] else ()
         else:
-            todo.extend(a.reads)
-    found.sort(key=program.index.__getitem__)  # type: ignore[attr-defined]
-    return found[: LEAVES_NAMED + 1]
+            out[a.name] = tuple(sorted({j for n in a.reads for j in out[n]})[:keep])
+    return out
 
 
 def _ancestors(trace: Trace) -> set[str]:
