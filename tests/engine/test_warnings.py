@@ -70,3 +70,11 @@ def test_nested_calls_are_each_checked():
     found = warnings_of("x = 1\nw = 5\ny = sigmoid(tanh(x*w)*w) + relu(-x)\n")
     assert [w.kind for w in found] == ["saturation", "saturation", "dead_relu"]
     assert [w.figures["input"] for w in found] == [5.0, pytest.approx(math.tanh(5.0) * 5), -1.0]
+
+
+def test_a_long_saturated_chain_lists_a_hundred_then_counts_the_rest():
+    lines = ["x = 0.5", "w = 3", "y0 = x*w"] + [f"y{i} = tanh(y{i - 1}*w)" for i in range(1, 151)]
+    found = warnings_of("\n".join(lines) + "\n")
+    assert len(found) == 101 and all(w.kind == "saturation" for w in found)
+    assert found[0].where == "tanh in y1 (line 4)" and found[99].where == "tanh in y100 (line 103)"
+    assert found[-1].figures == {"more": 50} and found[-1].where == "50 more places"
