@@ -27,7 +27,7 @@ TOP_KEYS = {"schema", "kind", "ok", "output", "nodes", "locals", "steps"}
 # documented additions beyond the list: scripts must be able to rely on the list, extras are allowed
 TOP_EXTRA, LOCAL_EXTRA, STEP_EXTRA = {"dialect", "queries", "printed", "warnings"}, {"fd_value", "nondiff"}, \
     {"wrt", "nondiff"}
-WARNING_KEYS = {"kind", "where", "figures", "message", "steps"}
+WARNING_KEYS = {"kind", "where", "figures", "message", "advice", "steps"}
 
 
 def number_or_none(v) -> bool:
