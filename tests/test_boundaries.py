@@ -24,7 +24,7 @@ def test_cli_imports_neither_textual_nor_torch():
 
 def test_tui_state_and_launch_are_light():
     assert loaded_after("import backprop_tui.tui.launch, backprop_tui.tui.state, "
-                        "backprop_tui.tui.graph_layout") == "[]"
+                        "backprop_tui.circuit") == "[]"
 
 
 def test_app_does_not_import_torch():

@@ -123,19 +123,26 @@ def uses_text(st: Structure, name: str, g: Glyphs) -> str:
     return f"{g.to} {shown}{more}"
 
 
+def measure(st: Structure, detail: Detail = Detail()) -> int:
+    """The drawing's width in cells at this detail, without drawing it."""
+    t = _Texts(st.model, detail, Glyphs(detail.ascii))
+    return sum(sum(_zone_widths(st, layer, t)) for layer in st.layers) + sum(p.width for p in gap_plans(st))
+
+
 def draw(st: Structure, detail: Detail = Detail()) -> Canvas:
     g = Glyphs(detail.ascii)
     t = _Texts(st.model, detail, g)
-    widths = [_zone_widths(st, layer, t) for layer in st.layers]
+    plans = gap_plans(st)
     rows: list[list[Span]] = [[] for _ in range(st.height)]
     boxes: dict[str, tuple[int, int, int, int]] = {}
     x = 0
     for i, layer in enumerate(st.layers):
-        ports, glyph, stem = widths[i]
+        ports, glyph, stem = _zone_widths(st, layer, t)
         _draw_layer(st, layer, x, ports, glyph, stem, t, g, rows, boxes)
         x += ports + glyph + stem
-        if i + 1 < len(st.layers):
-            x += _draw_gap(st, layer, st.layers[i + 1], x, g, rows)
+        if i < len(plans):
+            plans[i].draw(x, g, rows)
+            x += plans[i].width
     canvas = Canvas(x, st.height, rows, boxes=boxes)
     for row in rows:
         row.sort(key=lambda s: s.x)
@@ -237,7 +244,7 @@ def _draw_ports(st: Structure, s: Slot, x: int, gate_x: int, t: _Texts, g: Glyph
 
 
 # -- between two columns ----------------------------------------------------------------------------
-def _nets(st: Structure, layer: list[Slot]) -> list[tuple[str, int, list[int]]]:
+def _nets(layer: list[Slot]) -> list[tuple[str, int, list[int]]]:
     """Per wire leaving this column: its source, its row, and the rows it must reach in the next."""
     out = []
     for s in layer:
@@ -252,16 +259,42 @@ def _nets(st: Structure, layer: list[Slot]) -> list[tuple[str, int, list[int]]]:
     return out
 
 
-def _draw_gap(st: Structure, layer: list[Slot], nxt: list[Slot], x: int, g: Glyphs,
-              rows: list[list[Span]]) -> int:
-    nets = _nets(st, layer)
+@dataclass
+class GapPlan:
+    """The wires between two columns, in cells from the gap's left edge: straight runs and track cells."""
+
+    width: int
+    straight: list[tuple[int, str]]  # (row, src)
+    cells: dict[tuple[int, int], list]  # (row, dx) -> [box flags, or -1 where two wires cross; src]
+
+    def draw(self, x: int, g: Glyphs, rows: list[list[Span]]) -> None:
+        for row, src in self.straight:
+            rows[row].append(Span(x, g.h * self.width, "wire", src, self.width))
+        for (r, c), (flags, src) in self.cells.items():
+            if flags == -1:
+                rows[r].append(Span(x + c, g.cross, "cross", src, 1))
+            else:
+                rows[r].append(Span(x + c, g.box(flags), "wire", src, 1))
+
+
+def gap_plans(st: Structure) -> list[GapPlan]:
+    """One plan per gap; they depend on rows only, not on any text, so they are made once per structure."""
+    plans = getattr(st, "_gap_plans", None)
+    if plans is None:
+        plans = [_plan_gap(st.layers[i]) for i in range(len(st.layers) - 1)]
+        st._gap_plans = plans  # type: ignore[attr-defined]
+    return plans
+
+
+def _plan_gap(layer: list[Slot]) -> GapPlan:
+    nets = _nets(layer)
     bent = [(src, row, targets) for src, row, targets in nets if any(r != row for r in targets)]
     columns = _assign_tracks([(min(row, *ts), max(row, *ts)) for _, row, ts in bent])
     k = max(columns, default=-1) + 1
     width = 2 * k if k else 2  # a margin, then tracks a cell apart; the ports begin with a wire
-    if k and _crossings(bent, columns, k, reverse=True) < _crossings(bent, columns, k, reverse=False):
+    if k > 1 and _crossings(bent, columns, k, reverse=True) < _crossings(bent, columns, k, reverse=False):
         columns = [k - 1 - c for c in columns]
-    cells: dict[tuple[int, int], list] = {}  # (row, col) -> [flags, src]
+    cells: dict[tuple[int, int], list] = {}
 
     def mark(r: int, c: int, flags: int, src: str) -> None:
         cell = cells.get((r, c))
@@ -271,11 +304,7 @@ def _draw_gap(st: Structure, layer: list[Slot], nxt: list[Slot], x: int, g: Glyp
             cell[0] |= flags
         else:
             cell[0] = -1  # two wires cross here
-            cell[1] = src
 
-    for src, row, targets in nets:
-        if all(r == row for r in targets):
-            rows[row].append(Span(x, g.h * width, "wire", src, width))
     for (src, row, targets), col in zip(bent, columns, strict=True):
         tx = 1 + 2 * col
         lo, hi = min(row, *targets), max(row, *targets)
@@ -288,10 +317,8 @@ def _draw_gap(st: Structure, layer: list[Slot], nxt: list[Slot], x: int, g: Glyp
             mark(r, tx, RIGHT, src)
             for c in range(tx + 1, width):
                 mark(r, c, LEFT | RIGHT, src)
-    for (r, c), (flags, src) in cells.items():
-        kind = "cross" if flags == -1 else "wire"
-        rows[r].append(Span(x + c, g.cross if flags == -1 else g.box(flags), kind, src, 1))
-    return width
+    straight = [(row, src) for src, row, targets in nets if all(r == row for r in targets)]
+    return GapPlan(width, straight, cells)
 
 
 def _assign_tracks(spans: list[tuple[int, int]]) -> list[int]:
