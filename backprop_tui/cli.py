@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, TextIO
 
 from backprop_tui import __version__
 from backprop_tui.errors import BadInput
-from backprop_tui.lang.load import is_network_spec
 
 if TYPE_CHECKING:
     from backprop_tui.engine.trace import Trace
@@ -49,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_open.add_argument("--press", help="headless: comma-separated Textual key names to press, e.g. n,n,right")
     p_open.add_argument("--screenshot", metavar="OUT.svg", help="headless: write an SVG screenshot and exit")
     p_open.add_argument("--size", default="100x30", help="headless screen size COLSxROWS (default 100x30)")
+    p_open.add_argument("--ascii", action="store_true",
+                        help="draw the graph with + - | > and d (automatic where the terminal cannot draw box "
+                             "characters, such as the Linux console)")
 
     p_trace = sub.add_parser("trace", help="print every step of a program or network, checked by torch")
     p_trace.add_argument("file", help="program file, network spec (.toml), or - for stdin")
@@ -108,7 +110,7 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
     from backprop_tui.check.remote import Referee
     from backprop_tui.engine.trace import build_trace
     from backprop_tui.lang import parse_program
-    from backprop_tui.lang.load import decode
+    from backprop_tui.lang.load import decode, is_network_spec
     from backprop_tui.report import chain_json, chain_text
 
     data = read_source(path)
@@ -170,7 +172,7 @@ def open_command(args: argparse.Namespace) -> int:
                        "or `backprop-tui trace`")
     from backprop_tui.tui.launch import launch
 
-    return launch(args.file, press=press, screenshot=args.screenshot, size=size)
+    return launch(args.file, press=press, screenshot=args.screenshot, size=size, ascii=args.ascii)
 
 
 def _check_scripted(path: str | None, screenshot: str) -> None:
@@ -195,7 +197,10 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def dispatch(args: argparse.Namespace, out: TextIO) -> int:
+    # the chain parser (lang.load) is imported only by the commands that parse: not before the app starts
     if args.command == "trace":
+        from backprop_tui.lang.load import is_network_spec
+
         if is_network_spec(args.file):
             if args.of or args.atomic:
                 raise BadInput("--of and --atomic apply to programs; a network's output is its loss")

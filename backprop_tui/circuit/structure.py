@@ -25,6 +25,7 @@ from backprop_tui.circuit.model import Model
 SPAN_MAX = 4  # columns: a use further away is a stub
 FANOUT_MAX = 4  # a value keeps at most this many drawn uses (the nearest); the rest are stubs
 SWEEPS = 4
+MAIN = 4  # how much harder a wire between computed values pulls than a leaf's
 
 
 @dataclass
@@ -53,7 +54,8 @@ class Slot:
     preds: list[Slot] = field(default_factory=list)
     succs: list[Slot] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)  # each port's row less the wire row
-    pulls: list[tuple[Slot, int]] = field(default_factory=list)  # (neighbour, d): it wants neighbour.row + d
+    pulls: list[tuple[Slot, int, int]] = field(default_factory=list)  # (neighbour, d, weight): it wants
+    # its row at neighbour.row + d
 
 
 @dataclass
@@ -223,7 +225,7 @@ def _ports(st: Structure, by_row: bool) -> None:
         for p in s.ports:
             offsets.append(at)
             at += 2 if p.share else 1
-        mid = offsets[len(offsets) // 2]
+        mid = offsets[_output_port(s)]
         s.offsets = [off - mid for off in offsets]
         s.above = max(1, -s.offsets[0])
         s.below = max(1, s.offsets[-1] + (1 if s.ports[-1].share else 0))
@@ -232,23 +234,31 @@ def _ports(st: Structure, by_row: bool) -> None:
     _pulls(st)
 
 
+def _output_port(s: Slot) -> int:
+    """The port level with the node's own wire: that of a computed input (a chain's wire runs straight
+    through), the one nearest the middle; else the middle port."""
+    middle = len(s.ports) // 2
+    carried = {p.src for p in s.preds if p.preds}
+    main = [i for i, p in enumerate(s.ports) if p.drawn and p.src in carried]
+    return min(main, key=lambda i: (abs(i - middle), i)) if main else middle
+
+
 def _pulls(st: Structure) -> None:
     """What each slot's row is fitted to: its sources' wire rows (less its port's offset) and the rows of
-    the ports it feeds."""
+    the ports it feeds. A wire between two computed values (a chain) pulls MAIN times harder than a
+    leaf's, so the chain runs straight and its leaves bend to it."""
     for layer in st.layers:
         for s in layer:
-            pulls: list[tuple[Slot, int]] = []
+            pulls: list[tuple[Slot, int, int]] = []
+            computed = bool(s.preds)
             if s.node and s.ports:
                 offset = {p.src: off for p, off in zip(s.ports, s.offsets, strict=True)}
-                pulls.extend((p, -offset[p.src]) for p in s.preds)
+                pulls.extend((p, -offset[p.src], MAIN if computed and p.preds else 1) for p in s.preds)
             else:
-                pulls.extend((p, 0) for p in s.preds)
+                pulls.extend((p, 0, MAIN if computed and p.preds else 1) for p in s.preds)
             for c in s.succs:
-                if c.node:
-                    d = next(off for p, off in zip(c.ports, c.offsets, strict=True) if p.src == s.src)
-                    pulls.append((c, d))
-                else:
-                    pulls.append((c, 0))
+                d = next(off for p, off in zip(c.ports, c.offsets, strict=True) if p.src == s.src) if c.node else 0
+                pulls.append((c, d, MAIN if computed else 1))
             s.pulls = pulls
 
 
@@ -278,7 +288,7 @@ def _desired(s: Slot) -> float:
     """The row that would make this slot's wires straight, averaged over its wires."""
     if not s.pulls:
         return float(s.row)
-    return sum(o.row + d for o, d in s.pulls) / len(s.pulls)
+    return sum((o.row + d) * w for o, d, w in s.pulls) / sum(w for _, _, w in s.pulls)
 
 
 def _fit(layer: list[Slot]) -> None:

@@ -117,6 +117,8 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
         return ChainScreen(id="_default")
 
     def on_mount(self) -> None:
+        if self.ascii:
+            self.screen.add_class("-ascii")
         self.query_one("#editor").border_title = "program"
         self.query_one("#table").border_title = "variables"
         self.query_one("#step").border_title = "step"

@@ -66,7 +66,8 @@ class GraphActions(Base):
     def title_graph(self) -> None:
         graph = self.graph
         graph.border_title = f"graph · {LEVELS[self.level]} · {'fit' if graph.fit else '1:1'}"
-        graph.border_subtitle = "value above · gradient below · ∂ local"
+        graph.border_subtitle = ("value above, gradient below, d= local" if graph.ascii else
+                                 "value above · gradient below · ∂ local")
 
     # -- g: statement level / gate level -------------------------------------------------------------
     def action_toggle_level(self) -> None:

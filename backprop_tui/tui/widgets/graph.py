@@ -78,6 +78,7 @@ class GraphView(ScrollView, can_focus=True):
         self._hot_labels: set[tuple[str, object]] = set()
         self._hot_wires: set[object] = set()
         self._styles: dict[str, Style] = {}
+        self._pad = (0, 0)  # cells left and above the drawing, where it is smaller than the panel
 
     # -- attributes down ---------------------------------------------------------------------------
     def set_trace(self, state: StepState, structure: Structure, canvas: Canvas | None = None,
@@ -127,7 +128,17 @@ class GraphView(ScrollView, can_focus=True):
             self.detail = detail
             self.canvas = draw(self.structure, detail)
         self.virtual_size = Size(self.canvas.width, self.canvas.height)
+        self._centre()
         self.refresh()
+
+    def _centre(self) -> None:
+        """A drawing smaller than the panel sits in its middle."""
+        region = self.scrollable_content_region
+        c = self.canvas
+        if c is None:
+            self._pad = (0, 0)
+            return
+        self._pad = (max(0, (region.width - c.width) // 2), max(0, (region.height - c.height) // 2))
 
     def show(self, k: int, scroll: bool = True) -> None:
         self.k = k
@@ -178,6 +189,7 @@ class GraphView(ScrollView, can_focus=True):
     # -- geometry ----------------------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:
         self._redraw()
+        self._centre()
 
     def notify_style_update(self) -> None:
         self._styles = {}
@@ -199,7 +211,9 @@ class GraphView(ScrollView, can_focus=True):
             if y == 0:
                 return Strip([Segment(f" {self.placeholder}", base)]).crop_extend(0, width, base)
             return Strip.blank(width, base)
-        row = scroll_y + y
+        pad_x, pad_y = self._pad
+        row = scroll_y + y - pad_y
+        scroll_x -= pad_x
         spans = canvas.spans_between(row, scroll_x, scroll_x + width)
         if not spans:
             return Strip.blank(width, base)
@@ -268,7 +282,8 @@ class GraphView(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        name = self.node_at(offset.x + self.scroll_offset.x, offset.y + self.scroll_offset.y)
+        name = self.node_at(offset.x + self.scroll_offset.x - self._pad[0],
+                            offset.y + self.scroll_offset.y - self._pad[1])
         if name is not None:
             self.select(name)
             self.post_message(NodeSelected(name))
