@@ -106,7 +106,9 @@ def _single(expr: Expr, ascii: bool) -> str | None:
         if isinstance(left, Ref) and isinstance(right, Num):
             return sym + _num(right.value)
         if isinstance(left, Num) and isinstance(right, Ref):
-            return sym + _num(left.value) if op in COMMUTATIVE else _num(left.value) + sym + "x"
+            if op in COMMUTATIVE:
+                return sym + _num(left.value)
+            return _num(left.value) + ("/" if op == "div" else sym) + "x"  # CS231n's 1/x gate
         return None
     name = op if ascii else FUNCTION_SYMBOLS.get(op, op)
     if op == "softmax":

@@ -130,11 +130,8 @@ async def test_find_unknown_name_warns(make_app):
 async def test_click_selects_a_node(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        graph = app.graph
-        x0, y0, _, y1 = graph.canvas.boxes["x"]
-        row = next(r for r in range(y0, y1 + 1) for s in graph.canvas.rows[r] if s.kind == "name")
-        span = next(s for s in graph.canvas.rows[row] if s.kind == "name" and s.ref == "x")
-        offset = (span.x - graph.scroll_offset.x + 1, row - graph.scroll_offset.y + 1)  # inside the border
+        x, y = app.graph.name_offset("x")
+        offset = (x + 1, y + 1)  # inside the border
         await pilot.click(GraphView, offset=offset)
         assert app.selected == "x"
 

@@ -265,6 +265,19 @@ class GraphView(ScrollView, can_focus=True):
         pad = span.width - cell_len(text)
         return (text + " " * pad if pad > 0 else text), style
 
+    def name_offset(self, name: str) -> tuple[int, int] | None:
+        """Where a node's name is drawn, relative to the panel's content region (for a click), at the
+        current scroll; None if it has no name drawn."""
+        box = self.canvas.boxes.get(name) if self.canvas else None
+        if box is None or self.canvas is None:
+            return None
+        for row in range(box[1], box[3] + 1):
+            for span in self.canvas.rows[row]:
+                if span.kind == "name" and span.ref == name:
+                    sx, sy = self.scroll_offset
+                    return span.x + self._pad[0] - sx, row + self._pad[1] - sy
+        return None
+
     # -- mouse ---------------------------------------------------------------------------------------
     def node_at(self, x: int, y: int) -> str | None:
         """The node a click at canvas cell (x, y) means: a name, gate or label's node; a port's consumer;
