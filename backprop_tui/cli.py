@@ -6,7 +6,6 @@ The app, textual and torch are imported only when a command needs them.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 from dataclasses import replace
@@ -17,6 +16,8 @@ from backprop_tui import __version__
 from backprop_tui.errors import BadInput
 
 if TYPE_CHECKING:
+    import argparse
+
     from backprop_tui.engine.trace import Trace
 
 SUBCOMMANDS = ("open", "trace", "train", "expand")
@@ -35,6 +36,8 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="backprop-tui",
         description="Step through backpropagation: forward values, local derivatives and chain-rule "
@@ -73,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _positive(text: str) -> int:
+    import argparse
+
     try:
         value = int(text)
     except ValueError:
@@ -219,8 +224,19 @@ def dispatch(args: argparse.Namespace, out: TextIO) -> int:
     return open_command(args)
 
 
+# `backprop-tui` alone opens the app on the post's chain: no parser to build (argparse and its gettext
+# are a few milliseconds of the app's first paint)
+BARE_OPEN = {"command": "open", "file": None, "press": None, "screenshot": None, "size": "100x30", "ascii": False}
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(normalise(list(sys.argv[1:] if argv is None else argv)))
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words:
+        from types import SimpleNamespace
+
+        args = SimpleNamespace(**BARE_OPEN)
+    else:
+        args = build_parser().parse_args(normalise(words))
     if args.command != "open":
         # a headless run builds ~10 objects per statement and exits: collection passes over them
         # would only add time that grows faster than the program
