@@ -28,7 +28,7 @@ SWEEPS = 4
 MAIN = 4  # how much harder a wire between computed values pulls than a leaf's
 
 
-@dataclass
+@dataclass(slots=True)
 class Port:
     """Where one input enters its node; `share` keeps the row below free for the branch's gradient."""
 
@@ -54,6 +54,7 @@ class Slot:
     preds: list[Slot] = field(default_factory=list)
     succs: list[Slot] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)  # each port's row less the wire row
+    offset_of: dict[str, int] = field(default_factory=dict)  # the same, by the port's source
     pulls: list[tuple[Slot, int, int]] = field(default_factory=list)  # (neighbour, d, weight): it wants
     # its row at neighbour.row + d
 
@@ -227,6 +228,7 @@ def _ports(st: Structure, by_row: bool) -> None:
             at += 2 if p.share else 1
         mid = offsets[_output_port(s)]
         s.offsets = [off - mid for off in offsets]
+        s.offset_of = {p.src: off for p, off in zip(s.ports, s.offsets, strict=True)}
         s.above = max(1, -s.offsets[0])
         s.below = max(1, s.offsets[-1] + (1 if s.ports[-1].share else 0))
         for p, off in zip(s.ports, s.offsets, strict=True):
@@ -251,14 +253,12 @@ def _pulls(st: Structure) -> None:
         for s in layer:
             pulls: list[tuple[Slot, int, int]] = []
             computed = bool(s.preds)
-            if s.node and s.ports:
-                offset = {p.src: off for p, off in zip(s.ports, s.offsets, strict=True)}
-                pulls.extend((p, -offset[p.src], MAIN if computed and p.preds else 1) for p in s.preds)
-            else:
-                pulls.extend((p, 0, MAIN if computed and p.preds else 1) for p in s.preds)
+            offset = s.offset_of if s.node and s.ports else {}
+            for p in s.preds:
+                pulls.append((p, -offset.get(p.src, 0), MAIN if computed and p.preds else 1))
+            weight = MAIN if computed else 1
             for c in s.succs:
-                d = next(off for p, off in zip(c.ports, c.offsets, strict=True) if p.src == s.src) if c.node else 0
-                pulls.append((c, d, MAIN if computed else 1))
+                pulls.append((c, c.offset_of[s.src] if c.node else 0, weight))
             s.pulls = pulls
 
 

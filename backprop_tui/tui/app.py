@@ -161,8 +161,12 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
         self._debounce = self.set_timer(DEBOUNCE, self._rebuild_typed)
 
     def _rebuild_typed(self) -> None:
-        if self.is_running:  # not while the app shuts down (quit within DEBOUNCE of a key): no editor then
-            self.rebuild()
+        if not self.is_running:  # not while the app shuts down (quit within DEBOUNCE of a key): no editor then
+            return
+        if self.state is not None and self.editor.text == self.text:
+            self._debounce = None  # already built (a load fills the editor, then rebuilds at once)
+            return
+        self.rebuild()
 
     def rebuild(self, check: bool = True) -> bool:
         """Parse the editor's text; on success show its trace, else show the error and keep the last."""
@@ -230,7 +234,7 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
             return
         self._check(self.generation, self.text, self.state.trace)
 
-    @work(group="check", exclusive=True)
+    @work(group="check", exclusive=True, description="torch check")  # a description: no repr of the trace
     async def _check(self, generation: int, text: str, trace: Trace) -> None:
         try:
             if self.checker is not None:

@@ -3,6 +3,7 @@ toggle `g` (statement / gate level) and the fit toggle `z` (a mixin of BackpropA
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -48,14 +49,23 @@ class GraphActions(Base):
         room = graph.scrollable_content_region.width or graph.size.width
         self._lay_out_in_thread(self.generation, trace, graph.ascii, graph.fit, room)
 
-    @work(thread=True, exclusive=True, group="layout")
+    @work(thread=True, exclusive=True, group="layout", description="lay out the circuit")  # no repr of the trace
     def _lay_out_in_thread(self, generation: int, trace: Trace, ascii: bool, fit: bool, room: int) -> None:
-        structure = structure_of(model_of(trace, ascii))
-        ladder = [Detail(d.digits, d.full_gates, ascii) for d in LADDER]
-        detail = ladder[0]
-        if fit:
-            detail = next((d for d in ladder if measure(structure, d) <= room), ladder[-1])
-        canvas = draw(structure, detail)
+        # The layout allocates ~50,000 objects; each allocation burst would start a garbage collection that
+        # walks every object of the process with the GIL held (a frame of hundreds of ms), so collection
+        # waits until the layout is done.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            structure = structure_of(model_of(trace, ascii))
+            ladder = [Detail(d.digits, d.full_gates, ascii) for d in LADDER]
+            detail = ladder[0]
+            if fit:
+                detail = next((d for d in ladder if measure(structure, d) <= room), ladder[-1])
+            canvas = draw(structure, detail)
+        finally:
+            if was_enabled:
+                gc.enable()
         self.call_from_thread(self._laid_out, generation, structure, canvas, detail)
 
     def _laid_out(self, generation: int, structure: Structure, canvas: Canvas, detail: Detail) -> None:

@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -79,6 +79,7 @@ class GraphView(ScrollView, can_focus=True):
         self._hot_wires: set[object] = set()
         self._styles: dict[str, Style] = {}
         self._pad = (0, 0)  # cells left and above the drawing, where it is smaller than the panel
+        self._frame: tuple[int, Style] | None = None
 
     # -- attributes down ---------------------------------------------------------------------------
     def set_trace(self, state: StepState, structure: Structure, canvas: Canvas | None = None,
@@ -202,10 +203,17 @@ class GraphView(ScrollView, can_focus=True):
         return got
 
     # -- drawing -----------------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # what every line reads, once per render rather than once per line (rich_style walks the DOM)
+        self._frame = (self.scrollable_content_region.width, self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        width, base = self._frame or (self.scrollable_content_region.width, self.rich_style)
         canvas = self.canvas
         if canvas is None or self.state is None:
             if y == 0:
@@ -248,7 +256,7 @@ class GraphView(ScrollView, can_focus=True):
         elif kind == "share":
             known = st.grad_known(ref[0], k)
             if not known:
-                return " " * span.width, self.rich_style
+                return " " * span.width, self._frame[1] if self._frame else self.rich_style
         else:
             known = True
         if not known:
