@@ -6,7 +6,6 @@ The app, textual and torch are imported only when a command needs them.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 from dataclasses import replace
@@ -15,9 +14,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from backprop_tui import __version__
 from backprop_tui.errors import BadInput
-from backprop_tui.lang.load import is_network_spec
 
 if TYPE_CHECKING:
+    import argparse
+
     from backprop_tui.engine.trace import Trace
     from backprop_tui.report.worksheet import SheetOptions
 
@@ -39,6 +39,8 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="backprop-tui",
         description="Step through backpropagation: forward values, local derivatives and chain-rule "
@@ -52,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_open.add_argument("--press", help="headless: comma-separated Textual key names to press, e.g. n,n,right")
     p_open.add_argument("--screenshot", metavar="OUT.svg", help="headless: write an SVG screenshot and exit")
     p_open.add_argument("--size", default="100x30", help="headless screen size COLSxROWS (default 100x30)")
+    p_open.add_argument("--ascii", action="store_true",
+                        help="draw the graph with + - | > and d (automatic where the terminal cannot draw box "
+                             "characters, such as the Linux console)")
 
     p_trace = sub.add_parser("trace", help="print every step of a program or network, checked by torch")
     p_trace.add_argument("file", help="program file, network spec (.toml), or - for stdin")
@@ -87,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _positive(text: str) -> int:
+    import argparse
+
     try:
         value = int(text)
     except ValueError:
@@ -125,7 +132,7 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
     from backprop_tui.check.remote import Referee
     from backprop_tui.engine.trace import build_trace
     from backprop_tui.lang import parse_program
-    from backprop_tui.lang.load import decode
+    from backprop_tui.lang.load import decode, is_network_spec
     from backprop_tui.report import chain_json, chain_text
 
     data = read_source(path)
@@ -191,7 +198,7 @@ def open_command(args: argparse.Namespace) -> int:
                        "or `backprop-tui trace`")
     from backprop_tui.tui.launch import launch
 
-    return launch(args.file, press=press, screenshot=args.screenshot, size=size)
+    return launch(args.file, press=press, screenshot=args.screenshot, size=size, ascii=args.ascii)
 
 
 def _check_scripted(path: str | None, screenshot: str) -> None:
@@ -216,7 +223,9 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def dispatch(args: argparse.Namespace, out: TextIO) -> int:
+    # the chain parser (lang.load) is imported only by the commands that parse: not before the app starts
     if args.command == "trace":
+        from backprop_tui.lang.load import is_network_spec
         from backprop_tui.report.worksheet import options_from
 
         sheet = options_from(args.worksheet, args.format, args.blank, args.seed)
@@ -242,8 +251,19 @@ def dispatch(args: argparse.Namespace, out: TextIO) -> int:
     return open_command(args)
 
 
+# `backprop-tui` alone opens the app on the post's chain: no parser to build (argparse and its gettext
+# are a few milliseconds of the app's first paint)
+BARE_OPEN = {"command": "open", "file": None, "press": None, "screenshot": None, "size": "100x30", "ascii": False}
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(normalise(list(sys.argv[1:] if argv is None else argv)))
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words:
+        from types import SimpleNamespace
+
+        args = SimpleNamespace(**BARE_OPEN)
+    else:
+        args = build_parser().parse_args(normalise(words))
     if args.command != "open":
         # a headless run builds ~10 objects per statement and exits: collection passes over them
         # would only add time that grows faster than the program

@@ -22,9 +22,14 @@ def test_cli_imports_neither_textual_nor_torch():
     assert loaded_after("import backprop_tui.cli") == "[]"
 
 
+def test_the_circuit_layout_imports_neither_textual_nor_torch():
+    modules = ", ".join(f"backprop_tui.circuit.{m}" for m in ("model", "structure", "canvas", "glyphs", "levels"))
+    assert loaded_after(f"import backprop_tui.circuit, {modules}") == "[]"
+
+
 def test_tui_state_and_launch_are_light():
     assert loaded_after("import backprop_tui.tui.launch, backprop_tui.tui.state, "
-                        "backprop_tui.tui.graph_layout") == "[]"
+                        "backprop_tui.circuit") == "[]"
 
 
 def test_app_does_not_import_torch():

@@ -23,7 +23,7 @@ from backprop_tui.errors import BadInput
 from backprop_tui.lang import parse_program
 from backprop_tui.tui.actions import DialogActions
 from backprop_tui.tui.commands import BackpropCommands
-from backprop_tui.tui.graph_layout import layout
+from backprop_tui.tui.graph_actions import GraphActions
 from backprop_tui.tui.messages import CheckDone, NodeSelected
 from backprop_tui.tui.presets import SEED_CHAIN
 from backprop_tui.tui.state import StepState
@@ -38,7 +38,7 @@ DEBOUNCE = 0.3
 CHECK_DELAY = 0.2
 # actions a focused editor or input keeps its own keys for (the keys type text there instead)
 TYPING_KEYS = {"next", "previous", "first", "last", "finish_forward", "run_backward", "edit", "open", "save",
-               "find", "help", "presets", "network"}
+               "find", "help", "presets", "network", "toggle_level", "toggle_fit"}
 
 
 class ChainScreen(Screen):
@@ -54,7 +54,7 @@ class ChainScreen(Screen):
             event.refresh_styles = False
 
 
-class BackpropApp(DialogActions, App[int]):
+class BackpropApp(GraphActions, DialogActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
     COMMANDS = App.COMMANDS | {BackpropCommands}
@@ -72,14 +72,19 @@ class BackpropApp(DialogActions, App[int]):
         Binding("t", "presets", "Presets", priority=True),
         Binding("w", "network", "Network", priority=True),
         Binding("slash", "find", "Find", priority=True),
+        Binding("g", "toggle_level", "Gates", priority=True),
+        Binding("z", "toggle_fit", "Fit/1:1", priority=True),
         Binding("question_mark", "help", "Help", priority=True),
         Binding("f1", "help_always", "Help", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(self, text: str = SEED_CHAIN, path: str | None = None, *, checker: Checker | None = None,
-                 check: bool = True, error: str | None = None, network: tuple[str, str] | None = None) -> None:
+                 check: bool = True, error: str | None = None, network: tuple[str, str] | None = None,
+                 ascii: bool = False) -> None:
         super().__init__()
+        self.ascii = ascii  # draw the graph with + - | > and d: --ascii, or a terminal without box characters
+        self.program = None  # the last parsed program (its gate level is built from it)
         self.text, self.path, self.startup_error = text, path, error
         self.startup_network = network  # (path, text) of a spec to open on the network screen
         self.checker = checker
@@ -103,7 +108,7 @@ class BackpropApp(DialogActions, App[int]):
                 yield ErrorLine(id="error")
                 yield VariableTable(id="table")
             with Vertical(id="right"):
-                yield GraphView(id="graph")
+                yield GraphView(id="graph", ascii=self.ascii)
                 yield StepPanel(id="step")
         yield StatusLine(id="status")
         yield KeysFooter()
@@ -112,10 +117,12 @@ class BackpropApp(DialogActions, App[int]):
         return ChainScreen(id="_default")
 
     def on_mount(self) -> None:
+        if self.ascii:
+            self.screen.add_class("-ascii")
         self.query_one("#editor").border_title = "program"
         self.query_one("#table").border_title = "variables"
         self.query_one("#step").border_title = "step"
-        self.graph.border_title = "graph"
+        self.title_graph()
         self.graph.focus()  # the app opens on the graph, not the editor
         self.rebuild(check=False)
         if self.startup_error:
@@ -154,8 +161,12 @@ class BackpropApp(DialogActions, App[int]):
         self._debounce = self.set_timer(DEBOUNCE, self._rebuild_typed)
 
     def _rebuild_typed(self) -> None:
-        if self.is_running:  # not while the app shuts down (quit within DEBOUNCE of a key): no editor then
-            self.rebuild()
+        if not self.is_running:  # not while the app shuts down (quit within DEBOUNCE of a key): no editor then
+            return
+        if self.state is not None and self.editor.text == self.text:
+            self._debounce = None  # already built (a load fills the editor, then rebuilds at once)
+            return
+        self.rebuild()
 
     def rebuild(self, check: bool = True) -> bool:
         """Parse the editor's text; on success show its trace, else show the error and keep the last."""
@@ -164,7 +175,8 @@ class BackpropApp(DialogActions, App[int]):
             self._debounce = None
         text = self.editor.text
         try:
-            trace = build_trace(parse_program(text))
+            program = parse_program(text)
+            trace = build_trace(self.program_for_level(program))
         except BadInput as err:
             self.error_line.show(str(err))
             return False
@@ -172,7 +184,7 @@ class BackpropApp(DialogActions, App[int]):
             self.error_line.show(f"cannot build this program: {type(err).__name__}: {err}")
             return False
         self.error_line.show(None)
-        self.text = text
+        self.text, self.program = text, program
         self.install(trace)
         if check:
             self.request_check()
@@ -184,7 +196,7 @@ class BackpropApp(DialogActions, App[int]):
         self.k = min(self.k, self.state.n)
         if self.selected not in trace.values:
             self.selected = None
-        self.graph.set_trace(self.state, layout(trace))
+        self.lay_out(trace)
         self.query_one(VariableTable).set_state(self.state)
         self.refresh_views()
 
@@ -222,7 +234,7 @@ class BackpropApp(DialogActions, App[int]):
             return
         self._check(self.generation, self.text, self.state.trace)
 
-    @work(group="check", exclusive=True)
+    @work(group="check", exclusive=True, description="torch check")  # a description: no repr of the trace
     async def _check(self, generation: int, text: str, trace: Trace) -> None:
         try:
             if self.checker is not None:
@@ -235,7 +247,7 @@ class BackpropApp(DialogActions, App[int]):
                     from backprop_tui.tui.checker import SubprocessChecker
 
                     self._server = SubprocessChecker()
-                checked = await self._server.check(text, trace)
+                checked = await self._server.check(text, trace, atomic=self.level == "gate")
         except asyncio.CancelledError:
             raise
         except Exception as err:

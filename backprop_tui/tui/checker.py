@@ -50,12 +50,13 @@ class SubprocessChecker:
             raise CheckFailed(last[0])
         return json.loads(line)
 
-    async def check(self, text: str, trace: Trace) -> Trace:
+    async def check(self, text: str, trace: Trace, atomic: bool = False) -> Trace:
+        """torch's figures for the trace of `text` (`atomic`: of its gate level, as engine.atomize names it)."""
         async with self._lock:
             proc = await self._start()
             assert proc.stdin is not None
             rid = next(self._ids)
-            request = {"id": rid, "text": text, "output": trace.output}
+            request = {"id": rid, "text": text, "output": trace.output, "atomic": atomic}
             proc.stdin.write((json.dumps(request) + "\n").encode())
             await proc.stdin.drain()
             while True:

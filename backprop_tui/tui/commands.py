@@ -22,6 +22,8 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Save the program", "save", "s"),
     ("Pick an example program", "presets", "t"),
     ("Find a node by name", "find", "/"),
+    ("Graph: statement level / gate level (one node per operation)", "toggle_level", "g"),
+    ("Graph: fit the whole graph / 1:1", "toggle_fit", "z"),
     ("Help: chain rule, product rule, notation", "help_always", "? / f1"),
 )
 

@@ -35,7 +35,7 @@ def _stdin_from_terminal() -> None:
 
 
 def launch(path: str | None, press: list[str] | None = None, screenshot: str | None = None,
-           size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0) -> int:
+           size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0, ascii: bool = False) -> int:
     """Run the app; with `screenshot`, headless: press the keys, wait for the checks, save an SVG."""
     import gc
 
@@ -56,7 +56,11 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         network = None
         if path is not None and error is None and is_network_spec(path, text):
             network, text, save_path = (path, text), SEED_CHAIN, None
-        app = BackpropApp(text, save_path, checker=checker, error=error, network=network)
+        if not ascii and screenshot is None:
+            from backprop_tui.circuit.glyphs import terminal_cannot_draw_boxes
+
+            ascii = terminal_cannot_draw_boxes()
+        app = BackpropApp(text, save_path, checker=checker, error=error, network=network, ascii=ascii)
     except BaseException:
         gc.enable()
         raise

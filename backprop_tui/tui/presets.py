@@ -58,6 +58,17 @@ n = w0*x0 + w1*x1 + b
 out = sigmoid(n)
 """
 
+CS231N_SIGMOID = """\
+# CS231n's sigmoid neuron, written out: f = 1/(1 + exp(-(w0*x0 + w1*x1 + w2)))
+# press g for the gate level: the ×, +, −x, exp, +1 and 1/x gates of the lecture's drawing
+w0 = 2
+x0 = -1
+w1 = -3
+x1 = -2
+w2 = -3
+f = 1/(1 + exp(-(w0*x0 + w1*x1 + w2)))
+"""
+
 SOFTMAX = """\
 # Softmax over three scores, then cross-entropy with class 1 as the target
 z1 = 2
@@ -90,6 +101,8 @@ PRESETS: tuple[Preset, ...] = (
     Preset("seed-snippet", "The post's torch snippet", SEED_SNIPPET, "the same chain as PyTorch code"),
     Preset("cs231n", "CS231n circuit f=(x+y)z", CS231N, "x=-2, y=5, z=-4"),
     Preset("sigmoid", "A sigmoid neuron", SIGMOID_NEURON, "sigmoid(w·x + b)"),
+    Preset("cs231n-sigmoid", "CS231n's sigmoid neuron, gate by gate", CS231N_SIGMOID,
+           "1/(1 + exp(-(w·x + b))); press g for its gates"),
     Preset("softmax", "Softmax + cross-entropy", SOFTMAX, "three scores, loss = -log(p1)"),
     Preset("fan-out", "Fan-out: gradients add up", FAN_OUT, "one name used three times"),
 )

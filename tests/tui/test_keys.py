@@ -130,9 +130,8 @@ async def test_find_unknown_name_warns(make_app):
 async def test_click_selects_a_node(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        graph = app.graph
-        box = graph.layout_.by_name["x"]
-        offset = (graph.layout_.lanes_width + 3, box.value_row - graph.scroll_offset.y)
+        x, y = app.graph.name_offset("x")
+        offset = (x + 1, y + 1)  # inside the border
         await pilot.click(GraphView, offset=offset)
         assert app.selected == "x"
 

@@ -1,4 +1,4 @@
-"""2,000 seeded random keys: no exception, and the position always in range.
+"""2,000 seeded random keys over the circuit (g and z included): no exception, the position always in range.
 
 The keys go through the app's driver like the pilot's, but without the pilot's idle wait after each one
 (about 0.1 s a key): every few keys the test waits until the process is idle, so a run takes seconds.
@@ -15,7 +15,7 @@ from tests.tui.conftest import echo_checker
 
 KEYS = ["right", "left", "n", "p", "home", "end", "f", "b", "e", "escape", "ctrl+r", "o", "s", "t",
         "slash", "question_mark", "f1", "enter", "tab", "up", "down", "backspace", "x", "1", "space",
-        "plus", "asterisk", "equals_sign", "a", "pageup", "pagedown"]
+        "plus", "asterisk", "equals_sign", "a", "pageup", "pagedown", "g", "z"]
 CHARS = {"space": " ", "plus": "+", "asterisk": "*", "equals_sign": "=", "question_mark": "?", "slash": "/",
          "enter": "\r", "tab": "\t", "escape": "\x1b"}
 

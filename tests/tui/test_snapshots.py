@@ -74,3 +74,36 @@ def test_small_terminal(snap_compare):
 
 def test_pending_checks(snap_compare, gated):
     assert snap_compare(app_for(checker=gated), press=["n", "n"], terminal_size=(100, 30))
+
+
+# -- the circuit (issue 7) ---------------------------------------------------------------------------------
+def test_seed_chain_80x24_backward(snap_compare):
+    """The default theme (dark) at the smallest size the chain must fit: the whole circuit, mid-backward."""
+    assert snap_compare(app_for(), press=["f", "b", "p", "p", "p"], terminal_size=(80, 24), run_before=checked)
+
+
+def test_cs231n_circuit_80x24(snap_compare):
+    assert snap_compare(app_for(BY_KEY["cs231n"].text), press=["end"], terminal_size=(80, 24), run_before=checked)
+
+
+def test_cs231n_sigmoid_gate_level(snap_compare):
+    async def gates(pilot):
+        await checked(pilot)
+        await pilot.press("g")
+        await checked(pilot)
+        pilot.app.clear_notifications()
+        await pilot.press("end")
+        await pilot.pause()
+
+    assert snap_compare(app_for(BY_KEY["cs231n-sigmoid"].text), terminal_size=(140, 45), run_before=gates)
+
+
+def test_no_color(snap_compare, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(app_for(BY_KEY["fan-out"].text), press=["b", "p"], terminal_size=(100, 30),
+                        run_before=checked)
+
+
+def test_ascii(snap_compare):
+    app = BackpropApp(BY_KEY["fan-out"].text, checker=echo_checker, ascii=True)
+    assert snap_compare(app, press=["b", "p"], terminal_size=(100, 30), run_before=checked)

@@ -30,16 +30,32 @@ When a name is used more than once (fan-out), one term per use is added up: `gra
 **Checks.** Each figure is compared with PyTorch autograd in float64 (`✓` agrees, `✗` disagrees,
 `…` pending while torch loads in its own process) and, as a hint, with finite differences.
 
-## On screen
-- node box: `name = operation`, its value, its gradient (`Σ` when terms add up), one row per input
-  with the local derivative; `?` is not known yet at this step
-- `const(2)`: a constant (no `requires_grad`): no gradient
-- the current step is highlighted; click a node (or press `/`) to select it and see full values
+## The graph: a circuit, as CS231n and micrograd draw it
+- Left to right: leaves on the left, the output on the right, one column per depth (a leaf sits just
+  before its first use). Each wire is named where it starts.
+- **Above** a wire: its forward **value**. **Below** it: its **gradient** `grad(name)`, once the
+  backward pass has reached it. `?` is not known yet at this step; `—` a constant (no gradient).
+- `∂=2` where a wire enters its gate: that edge's **local derivative** (`d=2` in `--ascii`).
+- A gate shows its operation (`+`, `×`, `exp`, `1/x`, `+1`), or a short formula; `ƒ` is a statement of
+  several operations (its formula is in the step panel; `g` shows its gates).
+- **Fan-out**: where a value feeds several gates, the stem carries the summed gradient and each branch,
+  below its `∂`, its own share `grad(use)·∂use/∂name`: gradients add at a fork.
+- **Far uses**: a use more than 4 columns away, or beyond a value's 4 nearest uses, is a stub at the
+  consumer, named after the value (`w3 ─∂=2─▶`); the definition lists them (`→ n4 n11 +16`), and
+  selecting it lists each use's share in the step panel.
+- Colours: value, gradient and local derivative each have their own; red only where torch disagrees.
+  The current step is highlighted (bold, underlined); click a node, or find it with `/`, to select it.
+- `g`: statement level (one node per statement) / gate level (one node per operation, named
+  `y.1, y.2, …`). A statement step shows as its last gate step; a gate step as its statement's step.
+- `z`: fit (the most compact drawing that fits the panel; it scrolls if even that is too large) / 1:1
+  (every formula, 4 significant digits). Arrows and `n`/`p` step; scroll the graph with the mouse
+  wheel, `up`/`down`, `pageup`/`pagedown`, `shift`+wheel sideways.
 
 ## Keys
 `→`/`n` next · `←`/`p` previous · `home`/`end` start/end · `f` finish forward · `b` run backward ·
 `e` edit · `escape` leave the editor · `ctrl+r` rebuild now · `o` open · `s` save · `t` presets ·
-`/` find a node · `?`/`f1` this help · `ctrl+p` command palette · `ctrl+q` quit ·
+`/` find a node · `g` statement/gate level · `z` fit/1:1 · `?`/`f1` this help ·
+`ctrl+p` command palette · `ctrl+q` quit ·
 `w` back to the network, after opening a neuron's chain from it
 
 Close this help with `escape`, `q`, `?` or `f1`.

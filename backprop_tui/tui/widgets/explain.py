@@ -68,6 +68,9 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         torch = full(g.torch_value) if (g and known_g and st.trace.checked) else "—"
         parts.append(Content.styled(f"selected {selected}: value {value} · grad {grad} · torch grad {torch}",
                                     "$secondary"))
+        uses = uses_line(st, selected, k)
+        if uses:
+            parts.append(Content.styled(uses, "$secondary"))
     return Content("\n").join(parts)
 
 
@@ -79,6 +82,24 @@ def step_warnings(st: StepState, k: int) -> list[LearningWarning]:
     if _warned[0] is not st.trace.program:
         _warned[:] = [st.trace.program, chain_warnings(st.trace)]
     return [w for w in _warned[1] if k - 1 in w.steps]
+
+
+USES_LISTED = 12
+
+
+def uses_line(st: StepState, name: str, k: int) -> str:
+    """Where a value is used and, once its gradient is known, each use's share grad(use)·∂use/∂name
+    (the graph draws far uses as stubs; their shares are listed here)."""
+    step = st.grad_step.get(name)
+    if step is not None and step.terms and st.grad_known(name, k):
+        shares = [f"{of} {short(g * d)}" for of, g, d in step.terms[:USES_LISTED]]
+        more = f" + … ({len(step.terms) - USES_LISTED} more)" if len(step.terms) > USES_LISTED else ""
+        return f"shares of grad({name}): " + " + ".join(shares) + more
+    uses = [loc.of for loc in st.trace.consumers.get(name, [])]
+    if not uses:
+        return ""
+    more = f", … ({len(uses) - USES_LISTED} more)" if len(uses) > USES_LISTED else ""
+    return f"{name} is used by " + ", ".join(uses[:USES_LISTED]) + more
 
 
 def snippet_answers(st: StepState) -> list[Content]:

@@ -1,76 +1,95 @@
-"""The graph: one Line-API widget; only the visible rows are drawn, each from the stored step state."""
+"""The graph: the chain as a left-to-right circuit, drawn by one Line-API view that renders only the rows
+in sight. The geometry is backprop_tui.circuit's; this widget only fills in the numbers known at step k.
+
+Colours, one per meaning (theme variables, see GRAPH_COLOURS): the value above a wire, the gradient
+below it, the local derivative where it enters its consumer. Red ($error) only where torch disagrees.
+Under NO_COLOR the positions and the `∂=` prefix carry the meaning, and the current step is bold and
+underlined.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from backprop_tui.numbers import full, short
-from backprop_tui.tui.graph_layout import Box, GraphLayout, cell_char
+from backprop_tui.circuit import Canvas, Detail, Span, Structure, draw
+from backprop_tui.circuit.canvas import measure
 from backprop_tui.tui.messages import NodeSelected
 from backprop_tui.tui.state import StepState
 
-MIN_BOX, MAX_BOX = 26, 46
+# (dark theme, light theme): distinct from $success (✓), $warning (pending), $accent (the current step)
+GRAPH_COLOURS = {
+    "graph-value": ("#6cc4ff", "#0b5cad"),
+    "graph-grad": ("#c792ea", "#7a3db8"),
+    "graph-local": ("#e5c07b", "#8a6100"),
+}
+# from the most to the least said: the first that fits the panel is drawn in fit mode
+LADDER = (Detail(4, True), Detail(4, False), Detail(3, False))
 
 
-def fit(text: str, width: int) -> str:
-    if width <= 0:
-        return ""
-    return text if len(text) <= width else text[: width - 1] + "…"
+def graph_theme_variables(dark: bool) -> dict[str, str]:
+    return {name: pair[0 if dark else 1] for name, pair in GRAPH_COLOURS.items()}
 
 
 class GraphView(ScrollView, can_focus=True):
-    """Boxes for names, arrows for the statement-level edges; the current step is highlighted."""
+    """The circuit at step k: values above the wires, gradients below, ∂ where each wire enters."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "graph--box", "graph--current", "graph--selected", "graph--edge", "graph--edge-hot",
-        "graph--unknown", "graph--hot", "graph--ok", "graph--bad", "graph--name",
+        "graph--wire", "graph--wire-hot", "graph--name", "graph--gate", "graph--value", "graph--grad",
+        "graph--local", "graph--share", "graph--unknown", "graph--hot", "graph--selected", "graph--bad",
+        "graph--stub", "graph--uses",
     }
     DEFAULT_CSS = """
     GraphView { background: $surface; }
-    GraphView > .graph--box { color: $foreground-muted; }
-    GraphView > .graph--current { color: $accent; text-style: bold; }
-    GraphView > .graph--selected { color: $secondary; text-style: bold; }
-    GraphView > .graph--edge { color: $foreground-muted; }
-    GraphView > .graph--edge-hot { color: $accent; text-style: bold; }
-    GraphView > .graph--unknown { color: $foreground-muted; text-style: dim; }
-    GraphView > .graph--hot { background: $accent 25%; text-style: bold; }
-    GraphView > .graph--ok { color: $success; }
-    GraphView > .graph--bad { color: $error; text-style: bold reverse; }
+    GraphView > .graph--wire { color: $foreground-muted; }
+    GraphView > .graph--wire-hot { color: $accent; text-style: bold; }
     GraphView > .graph--name { text-style: bold; }
+    GraphView > .graph--gate { color: $foreground; }
+    GraphView > .graph--value { color: $graph-value; }
+    GraphView > .graph--grad { color: $graph-grad; }
+    GraphView > .graph--local { color: $graph-local; }
+    GraphView > .graph--share { color: $graph-grad; text-style: italic; }
+    GraphView > .graph--unknown { color: $foreground-muted; text-style: dim; }
+    GraphView > .graph--hot { background: $accent 30%; text-style: bold underline; }
+    GraphView > .graph--selected { color: $secondary; text-style: bold reverse; }
+    GraphView > .graph--bad { color: $error; text-style: bold reverse; }
+    GraphView > .graph--stub { color: $foreground; text-style: italic; }
+    GraphView > .graph--uses { color: $foreground-muted; text-style: italic; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, ascii: bool = False) -> None:
         super().__init__(id=id)
-        self.layout_: GraphLayout | None = None
+        self.ascii = ascii
+        self.structure: Structure | None = None
+        self.canvas: Canvas | None = None
+        self.detail: Detail | None = None
         self.state: StepState | None = None
         self.k = 0
         self.selected: str | None = None
-        self._hot_box: str | None = None
-        self._hot_rows: set[int] = set()
-        self._hot_edges: set[int] = set()
+        self.fit = True  # fit: the most detailed drawing that fits; else 1:1, everything said
+        self.placeholder = "no program yet: type one in the editor (e)"
+        self._hot_labels: set[tuple[str, object]] = set()
+        self._hot_wires: set[object] = set()
         self._styles: dict[str, Style] = {}
-        self._into: dict[str, list[int]] = {}
-        self._from: dict[str, list[int]] = {}
-        self._pair: dict[tuple[str, str], int] = {}
+        self._pad = (0, 0)  # cells left and above the drawing, where it is smaller than the panel
+        self._frame: tuple[int, Style] | None = None
 
     # -- attributes down ---------------------------------------------------------------------------
-    def set_trace(self, state: StepState, layout: GraphLayout) -> None:
-        self.state, self.layout_ = state, layout
-        self._into, self._from, self._pair = {}, {}, {}
-        for e in layout.edges:
-            self._into.setdefault(e.dst, []).append(e.index)
-            self._from.setdefault(e.src, []).append(e.index)
-            self._pair[(e.src, e.dst)] = e.index
-        if self.selected not in layout.by_name:
+    def set_trace(self, state: StepState, structure: Structure, canvas: Canvas | None = None,
+                  detail: Detail | None = None) -> None:
+        """A new circuit (with its drawing, when a thread has made it already)."""
+        self.state, self.structure = state, structure
+        if self.selected not in structure.slots:
             self.selected = None
-        self._resize_virtual()
+        self.canvas, self.detail = canvas, detail
+        self._redraw(choose=canvas is None)
         self.show(min(self.k, state.n))
 
     def set_state(self, state: StepState) -> None:
@@ -78,58 +97,100 @@ class GraphView(ScrollView, can_focus=True):
         self.state = state
         self.refresh()
 
+    def set_waiting(self, text: str) -> None:
+        """Nothing to draw yet (a large program being laid out): say so."""
+        self.structure, self.canvas, self.placeholder = None, None, text
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    def toggle_fit(self) -> bool:
+        self.fit = not self.fit
+        self._redraw()
+        self.show(self.k)
+        return self.fit
+
+    def _choose_detail(self) -> Detail:
+        ladder = [Detail(d.digits, d.full_gates, self.ascii) for d in LADDER]
+        if not self.fit or self.structure is None:
+            return ladder[0]
+        room = self.scrollable_content_region.width or self.size.width
+        if room <= 0:
+            return ladder[0]
+        for detail in ladder:
+            if measure(self.structure, detail) <= room:
+                return detail
+        return ladder[-1]
+
+    def _redraw(self, choose: bool = True) -> None:
+        if self.structure is None:
+            return
+        detail = self._choose_detail() if choose or self.detail is None else self.detail
+        if detail != self.detail or self.canvas is None:
+            self.detail = detail
+            self.canvas = draw(self.structure, detail)
+        self.virtual_size = Size(self.canvas.width, self.canvas.height)
+        self._centre()
+        self.refresh()
+
+    def _centre(self) -> None:
+        """A drawing smaller than the panel sits in its middle."""
+        region = self.scrollable_content_region
+        c = self.canvas
+        if c is None:
+            self._pad = (0, 0)
+            return
+        self._pad = (max(0, (region.width - c.width) // 2), max(0, (region.height - c.height) // 2))
+
     def show(self, k: int, scroll: bool = True) -> None:
         self.k = k
-        self._hot_box, self._hot_rows, self._hot_edges = None, set(), set()
+        self._hot_labels, self._hot_wires = set(), set()
         step = self.state.step(k) if self.state else None
-        if step is not None and self.layout_ is not None:
-            box = self.layout_.by_name[step.target]
-            self._hot_box = step.target
+        if step is not None and self.canvas is not None:
+            target = step.target
             if step.phase == "forward":
-                self._hot_rows = {box.value_row}
-                self._hot_edges = set(self._into.get(step.target, ()))
+                self._hot_labels = {("value", target), ("name", target), ("gate", target)}
+                self._hot_wires = {(src, target) for src in self._inputs(target)}
             elif step.phase == "local":
-                wrt = step.wrt or ""
-                self._hot_rows = {box.input_row(box.inputs.index(wrt))} if wrt in box.inputs else set()
-                self._hot_edges = {self._pair[(wrt, step.target)]} if (wrt, step.target) in self._pair else set()
+                edge = (step.wrt, target)
+                self._hot_labels = {("local", edge), ("stub", edge)}
+                self._hot_wires = {edge}
             elif step.phase == "backward":
-                self._hot_rows = {box.grad_row}
-                self._hot_edges = set(self._from.get(step.target, ()))
-                for of, _, _ in step.terms:
-                    consumer = self.layout_.by_name[of]
-                    if step.target in consumer.inputs:
-                        self._hot_rows.add(consumer.input_row(consumer.inputs.index(step.target)))
+                self._hot_labels = {("grad", target)} | {("share", (target, of)) for of, _, _ in step.terms}
+                self._hot_wires = {target}
             if scroll:
-                self.scroll_to_box(box)
+                self.scroll_to_node(target)
         self.refresh()
+
+    def _inputs(self, name: str) -> tuple[str, ...]:
+        node = self.structure.model.by_name.get(name) if self.structure else None
+        return node.inputs if node else ()
 
     def select(self, name: str | None) -> None:
         self.selected = name
-        if name and self.layout_ and name in self.layout_.by_name:
-            self.scroll_to_box(self.layout_.by_name[name])
+        if name:
+            self.scroll_to_node(name)
         self.refresh()
 
-    def scroll_to_box(self, box: Box) -> None:
-        top, bottom = box.top, box.top + box.height
-        height = self.scrollable_content_region.height or self.size.height
-        y = self.scroll_offset.y
-        if top < y or bottom > y + height:
-            target = top - 1 if box.height >= height else max(0, top - (height - box.height) // 2)
-            self.scroll_to(0, max(0, target), animate=False, immediate=True)
+    def scroll_to_node(self, name: str) -> None:
+        box = self.canvas.boxes.get(name) if self.canvas else None
+        if box is None:
+            return
+        x0, y0, x1, y1 = box
+        region = self.scrollable_content_region
+        width, height = region.width or self.size.width, region.height or self.size.height
+        sx, sy = self.scroll_offset
+        x, y = sx, sy
+        if x0 < sx or x1 > sx + width:
+            x = max(0, x0 - max(0, (width - (x1 - x0)) // 2))
+        if y0 < sy or y1 >= sy + height:
+            y = max(0, y0 - max(0, (height - (y1 - y0 + 1)) // 2))
+        if (x, y) != (sx, sy):
+            self.scroll_to(x, y, animate=False, immediate=True)
 
     # -- geometry ----------------------------------------------------------------------------------
-    def box_width(self) -> int:
-        lanes = self.layout_.lanes_width if self.layout_ else 0
-        return max(MIN_BOX, min(MAX_BOX, self.scrollable_content_region.width - lanes - 1))
-
-    def _resize_virtual(self) -> None:
-        if self.layout_ is None:
-            self.virtual_size = Size(0, 0)
-            return
-        self.virtual_size = Size(self.layout_.lanes_width + self.box_width(), self.layout_.height)
-
     def on_resize(self, event: events.Resize) -> None:
-        self._resize_virtual()
+        self._redraw()
+        self._centre()
 
     def notify_style_update(self) -> None:
         self._styles = {}
@@ -142,111 +203,108 @@ class GraphView(ScrollView, can_focus=True):
         return got
 
     # -- drawing -----------------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # what every line reads, once per render rather than once per line (rich_style walks the DOM)
+        self._frame = (self.scrollable_content_region.width, self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
-        base = self.rich_style
-        row = scroll_y + y
-        g = self.layout_
-        if g is None or self.state is None or row >= g.height:
-            if g is None and y == 0:
-                return Strip([Segment(" no program yet: type one in the editor (e)", base)]).crop_extend(
-                    0, width, base)
+        width, base = self._frame or (self.scrollable_content_region.width, self.rich_style)
+        canvas = self.canvas
+        if canvas is None or self.state is None:
+            if y == 0:
+                return Strip([Segment(f" {self.placeholder}", base)]).crop_extend(0, width, base)
             return Strip.blank(width, base)
-        segments = self._lane_segments(g, row, base)
-        b = g.row_box[row]
-        if b >= 0:
-            segments.extend(self._box_segments(g.boxes[b], row))
-        return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
+        pad_x, pad_y = self._pad
+        row = scroll_y + y - pad_y
+        scroll_x -= pad_x
+        spans = canvas.spans_between(row, scroll_x, scroll_x + width)
+        if not spans:
+            return Strip.blank(width, base)
+        start = min(spans[0].x, scroll_x)
+        at = start
+        segments: list[Segment] = []
+        for span in spans:
+            if span.x > at:
+                segments.append(Segment(" " * (span.x - at), base))
+            text, style = self._look(span)
+            segments.append(Segment(text, style))
+            at = span.x + span.width
+        return Strip(segments).crop_extend(scroll_x - start, scroll_x - start + width, base)
 
-    def _lane_segments(self, g: GraphLayout, row: int, base: Style) -> list[Segment]:
-        cells = g.cells.get(row)
-        if not cells:
-            return [Segment(" " * g.lanes_width, base)] if g.lanes_width else []
-        edge, hot = self._st("graph--edge"), self._st("graph--edge-hot")
-        out: list[Segment] = []
-        for col in range(g.lanes_width):
-            cell = cells.get(col)
-            if cell is None:
-                out.append(Segment(" ", base))
-            else:
-                out.append(Segment(cell_char(cell[0]), hot if cell[1] & self._hot_edges else edge))
-        return out
-
-    def _box_segments(self, box: Box, row: int) -> list[Segment]:
-        bw = self.box_width()
-        inner = bw - 2
-        name = box.name
-        border = self._st("graph--current" if name == self._hot_box else
-                            "graph--selected" if name == self.selected else "graph--box")
-        line = row - box.top
-        if line == 0:
-            label = fit(f" {name} = {box.op} ", inner - 1)
-            return [Segment("╭─", border), Segment(label, self._st("graph--name")),
-                    Segment("─" * (inner - 1 - len(label)) + "╮", border)]
-        if line == box.height - 1:
-            return [Segment("╰" + "─" * inner + "╯", border)]
-        parts = self._row_parts(box, line)
-        hot = row in self._hot_rows
-        segs: list[Segment] = [Segment("│", border)]
-        used = 0
-        for text, style_name in parts:
-            text = fit(text, inner - used)
-            if not text:
-                break
-            style = self._st(style_name)
-            if hot:
-                style = style + self._st("graph--hot")
-            segs.append(Segment(text, style))
-            used += len(text)
-        pad = self._st("graph--hot") if hot else self.rich_style
-        segs.append(Segment(" " * (inner - used), pad))
-        segs.append(Segment("│", border))
-        return segs
-
-    def _row_parts(self, box: Box, line: int) -> list[tuple[str, str]]:
-        st, k, name = self.state, self.k, box.name
+    def _look(self, span: Span) -> tuple[str, Style]:
+        """The text and style of one span at step k."""
+        kind, ref = span.kind, span.ref
+        st, k = self.state, self.k
         assert st is not None
-        full_ = name == self.selected
-        num = full if full_ else short
-        if line == 1:
-            if not st.value_known(name, k):
-                return [(" value ?", "graph--unknown")]
-            return [(f" value {num(st.trace.values[name])}", "graph--name"),
-                    *self._mark(st.value_step.get(name))]
-        if line == 2:
-            if not st.grad_known(name, k):
-                return [(" grad  ?", "graph--unknown")]
-            step = st.grad_step[name]
-            if step.value is None:
-                return [(" grad  none (constant)", "graph--box")]
-            text = num(step.value)
-            if len(step.terms) > 1:  # fan-out: the terms add up, visibly
-                text = "Σ " + " + ".join(short(g * d) for _, g, d in step.terms) + " = " + text
-            return [(f" grad  {text}", "graph--name"), *self._mark(step)]
-        wrt = box.inputs[line - 3]
-        head = f" ← {wrt}  ∂{name}/∂{wrt} = "
-        if not st.local_known(name, wrt, k):
-            return [(head + "?", "graph--unknown")]
-        step = st.local_step[(name, wrt)]
-        return [(head + num(step.value), "graph--box"), *self._mark(step)]
+        if kind in ("wire", "cross", "arrow"):
+            return span.text, self._st("graph--wire-hot" if ref in self._hot_wires else "graph--wire")
+        text, style_name, step = span.text, f"graph--{kind}", None
+        if kind == "value":
+            known, step = st.value_known(ref, k), st.value_step.get(ref)
+        elif kind == "grad":
+            known, step = st.grad_known(ref, k), st.grad_step.get(ref)
+        elif kind == "local":
+            src, dst = ref
+            known, step = st.local_known(dst, src, k), st.local_step.get((dst, src))
+            if not known:
+                text = text[: text.index("=") + 1] + "?"
+        elif kind == "share":
+            known = st.grad_known(ref[0], k)
+            if not known:
+                return " " * span.width, self._frame[1] if self._frame else self.rich_style
+        else:
+            known = True
+        if not known:
+            if kind != "local":
+                text = "?"
+            style_name = "graph--unknown"
+        style = self._st(style_name)
+        if kind in ("name", "gate") and ref == self.selected:
+            style = style + self._st("graph--selected")
+        if step is not None and known and step.ok is False:
+            style = style + self._st("graph--bad")
+        if (kind, ref) in self._hot_labels:
+            style = style + self._st("graph--hot")
+        pad = span.width - cell_len(text)
+        return (text + " " * pad if pad > 0 else text), style
 
-    def _mark(self, step) -> list[tuple[str, str]]:
-        if step is None or step.ok is None:
-            return []
-        return [(" ✓", "graph--ok")] if step.ok else [(" ✗", "graph--bad")]
+    def name_offset(self, name: str) -> tuple[int, int] | None:
+        """Where a node's name is drawn, relative to the panel's content region (for a click), at the
+        current scroll; None if it has no name drawn."""
+        box = self.canvas.boxes.get(name) if self.canvas else None
+        if box is None or self.canvas is None:
+            return None
+        for row in range(box[1], box[3] + 1):
+            for span in self.canvas.rows[row]:
+                if span.kind == "name" and span.ref == name:
+                    sx, sy = self.scroll_offset
+                    return span.x + self._pad[0] - sx, row + self._pad[1] - sy
+        return None
 
     # -- mouse ---------------------------------------------------------------------------------------
+    def node_at(self, x: int, y: int) -> str | None:
+        """The node a click at canvas cell (x, y) means: a name, gate or label's node; a port's consumer;
+        a stub's far value (its definition); a wire's source."""
+        if self.canvas is None:
+            return None
+        span = self.canvas.at(y, x)
+        if span is None:
+            return None
+        if isinstance(span.ref, tuple):
+            return span.ref[0] if span.kind == "stub" else span.ref[1]
+        return span.ref
+
     def on_click(self, event: events.Click) -> None:
-        g = self.layout_
-        if g is None:
-            return
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        row = offset.y + self.scroll_offset.y
-        col = offset.x + self.scroll_offset.x
-        if 0 <= row < g.height and g.row_box[row] >= 0 and col >= g.lanes_width:
-            name = g.boxes[g.row_box[row]].name
+        name = self.node_at(offset.x + self.scroll_offset.x - self._pad[0],
+                            offset.y + self.scroll_offset.y - self._pad[1])
+        if name is not None:
             self.select(name)
             self.post_message(NodeSelected(name))
