@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from backprop_tui import __version__
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.load import is_network_spec
+from backprop_tui.lang.torch_model.detect import is_model_source
 
 if TYPE_CHECKING:
     from backprop_tui.engine.trace import Trace
@@ -31,8 +32,13 @@ examples:
   backprop-tui trace net.toml           one forward, backward and update of a network
   backprop-tui train net.toml --epochs 1000 --log-every 100
   backprop-tui expand net.toml --neuron fc2:0
+  backprop-tui train model.py --epochs 300      a PyTorch nn.Module file and its training loop
   backprop-tui --press n,n,n --screenshot out.svg
 """
+
+
+DATA_HELP = ("a PyTorch model file's data: xor, spiral, iris, seed-mlp, teacher, or a CSV (features, then "
+             "targets); default: the file's X and y, else a data set of the model's shape")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,10 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_trace.add_argument("--of", metavar="NAME", help="the output to differentiate (default: last assigned)")
     p_trace.add_argument("--atomic", action="store_true",
                          help="one primitive operation per node: intermediates are named y.1, y.2, …")
+    p_trace.add_argument("--data", metavar="NAME|FILE.csv", help=DATA_HELP)
 
-    p_train = sub.add_parser("train", help="train a network spec with SGD, torch checking sampled epochs")
-    p_train.add_argument("file", help="network spec (.toml) or - for stdin")
-    p_train.add_argument("--epochs", type=_positive, default=100)
+    p_train = sub.add_parser("train", help="train a network spec or a PyTorch model file with SGD, torch checking")
+    p_train.add_argument("file", help="network spec (.toml), PyTorch model file (.py), or - for stdin")
+    p_train.add_argument("--epochs", type=_positive, default=None,
+                         help="default: 100 for a spec; a model file's num_epochs (else 1,000)")
+    p_train.add_argument("--data", metavar="NAME|FILE.csv", help=DATA_HELP)
     p_train.add_argument("--log-every", type=_positive, default=None, metavar="K")
     p_train.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -103,7 +112,7 @@ def read_source(path: str) -> bytes:
         raise BadInput(f"{path}: cannot read it ({err.strerror})") from None
 
 
-def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO) -> int:
+def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO, data: str | None = None) -> int:
     from backprop_tui.check import apply_check, fd_figures
     from backprop_tui.check.remote import Referee
     from backprop_tui.engine.trace import build_trace
@@ -111,12 +120,19 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
     from backprop_tui.lang.load import decode
     from backprop_tui.report import chain_json, chain_text
 
-    data = read_source(path)
-    text = decode(data)
+    text = decode(read_source(path))
     if path == "-" and is_network_spec(None, text):
         from backprop_tui.network.cli import trace_network
 
         return trace_network(path, fmt, out, text=text)
+    if is_model_source(text):
+        if of or atomic:
+            raise BadInput("--of and --atomic apply to programs; a model's output is its loss")
+        from backprop_tui.network.model_cli import trace_model
+
+        return trace_model(path, text, data, fmt, out)
+    if data is not None:
+        raise BadInput("--data applies to a PyTorch model file (an nn.Module or nn.Sequential and its training loop)")
     referee = Referee(text, of, atomic)  # torch loads on the other core while this one parses and derives
     try:
         program = parse_program(text, of)
@@ -194,6 +210,28 @@ def _size(text: str) -> tuple[int, int]:
     return cols, rows
 
 
+def train_command(args: argparse.Namespace, out: TextIO) -> int:
+    """A network spec (TOML) or a PyTorch model file, told apart by name and content."""
+    from backprop_tui.network.cli import train
+
+    text = None
+    if not is_network_spec(args.file):
+        from backprop_tui.lang.load import decode
+
+        text = decode(read_source(args.file))
+        if is_model_source(text):
+            from backprop_tui.network.model_cli import train_model
+
+            return train_model(args.file, text, args.epochs, args.data, args.format, out,
+                               log_every=args.log_every)
+        if args.file.lower().endswith(".py"):
+            raise BadInput("train takes a network spec (.toml) or a PyTorch model file (an nn.Module or "
+                           "nn.Sequential, a loss, optim.SGD and a training loop); this file defines no model")
+    if args.data is not None:
+        raise BadInput("--data applies to a PyTorch model file; a spec names its data in [data]")
+    return train(args.file, args.epochs or 100, args.log_every, args.format, out, text=text)
+
+
 def dispatch(args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "trace":
         if is_network_spec(args.file):
@@ -202,11 +240,9 @@ def dispatch(args: argparse.Namespace, out: TextIO) -> int:
             from backprop_tui.network.cli import trace_network
 
             return trace_network(args.file, args.format, out)
-        return trace_command(args.file, args.format, args.of, args.atomic, out)
+        return trace_command(args.file, args.format, args.of, args.atomic, out, args.data)
     if args.command == "train":
-        from backprop_tui.network.cli import train
-
-        return train(args.file, args.epochs, args.log_every, args.format, out)
+        return train_command(args, out)
     if args.command == "expand":
         from backprop_tui.network.cli import expand
 

@@ -107,7 +107,8 @@ def bind(plan: ModelPlan, init: dict[str, Any], data: str | None, epochs: int | 
         data_name = f"{plan.x_name}, {plan.y_name} from the file"
     else:
         bound = bind_data(data, sizes[0], sizes[-1], plan.loss)
-        x, y, labels, data_name = bound.x, bound.y, bound.labels, bound.name
+        x, y, labels = bound.x, bound.y, bound.labels
+        data_name = bound.name if data is not None else f"{bound.name}, default"
         if data is not None and plan.data_defined:
             notes.append(f"--data {data} replaces the file's {plan.x_name} and {plan.y_name}: {bound.description}")
         elif data is None:

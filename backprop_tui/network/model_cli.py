@@ -55,6 +55,22 @@ def commentary(path: str, b: Bound) -> list[str]:
             + [f"warning: {w}" for w in b.plan.warnings])
 
 
+def app_summary(b: Bound) -> list[str]:
+    """The notes in short, for the app's toast (the command line's options are not named there)."""
+    plan, spec = b.plan, b.spec
+    out = [f"{'-'.join(map(str, spec.sizes))} ({', '.join(plan.activations)}), nn.{plan.loss}, SGD lr {plan.lr:g}"]
+    if plan.statements and plan.statements[0].get("implicit"):
+        out.append("no torch.manual_seed before the first draw: seeded with torch.manual_seed(0)")
+    if not plan.data_defined:
+        out.append(f"{plan.x_name} and {plan.y_name} are not defined in the file: data set "
+                   f"{spec.data_name.removesuffix(', default')} (the default for this shape), "
+                   f"{len(spec.x):,} rows")
+    labels = [f"fc{k} = {layer.label}" for k, layer in enumerate(plan.layers, 1) if layer.label != f"self.fc{k}"]
+    if labels:
+        out.append("layers: " + ", ".join(labels))
+    return out + [f"warning: {w}" for w in plan.warnings]
+
+
 # -- train --------------------------------------------------------------------------------------------
 def schedule(b: Bound) -> list[bytearray]:
     """For each print of the loop, which epochs it shows (its guard, evaluated per epoch); formats are tried."""
@@ -148,12 +164,12 @@ def once(b: Bound, prints: tuple[Any, ...], env: dict[str, Any], out: IO[str] | 
 
 def train_model(path: str, text: str, epochs: int | None, data: str | None, fmt: str = "text",
                 out: IO[str] | None = None, err: IO[str] | None = None, log_every: int | None = None,
-                checker: Callable[[], RemoteChecker] = RemoteChecker) -> int:
+                checker: Callable[[], RemoteChecker] | None = None) -> int:
     """Train a model file as it trains itself; print its lines; torch checks both ways (see module doc)."""
     from backprop_tui.network.cli import run_training
 
     out, err = out or sys.stdout, err or sys.stderr
-    remote = checker()
+    remote = (checker or RemoteChecker)()
     try:
         try:
             if fmt not in ("text", "json"):
@@ -169,15 +185,16 @@ def train_model(path: str, text: str, epochs: int | None, data: str | None, fmt:
         except CheckFailed as e:
             print(f"backprop-tui: {path}: the torch referee could not replay the file's draws: {e}", file=err)
             return 1
+        text_out = fmt == "text"
+        if text_out:
+            err.write("\n".join(commentary(path, b)) + "\n")
+            err.flush()
         torch_error = None
         try:
             losses32 = remote.model_train32(b.float32_run(report_epochs)) if report_epochs else []
             torch32: dict[int, float] | None = dict(zip(report_epochs, losses32, strict=True))
         except CheckFailed as e:
             torch32, torch_error = None, str(e)
-        text_out = fmt == "text"
-        if text_out:
-            err.write("\n".join(commentary(path, b)) + "\n")
         env0 = b.env(1)
         env0.pop(b.plan.loop.var)
         try:
@@ -235,12 +252,12 @@ def model_json(path: str, b: Bound) -> dict[str, Any]:
 
 # -- trace --------------------------------------------------------------------------------------------
 def trace_model(path: str, text: str, data: str | None, fmt: str = "text", out: IO[str] | None = None,
-                err: IO[str] | None = None, checker: Callable[[], RemoteChecker] = RemoteChecker) -> int:
+                err: IO[str] | None = None, checker: Callable[[], RemoteChecker] | None = None) -> int:
     """One forward, backward and update of the model on its data, from torch's initial parameters."""
     from backprop_tui.network.engine import trace as build_net_trace
 
     out, err = out or sys.stdout, err or sys.stderr
-    remote = checker()
+    remote = (checker or RemoteChecker)()
     try:
         try:
             if fmt not in report_formats():

@@ -79,10 +79,10 @@ def bind(choice: str | None, width: int, out: int, loss: str) -> BoundData:
     if ds.targets is not None:
         y = _f32(ds.targets)
         kind = f"{y.shape[1]} target column{'s' if y.shape[1] != 1 else ''}"
-        return BoundData(name, x, y, None, f"{name} ({len(x)} rows, {width} features, {kind}; {how})")
+        return BoundData(name, x, y, None, f"{name} ({len(x):,} rows, {width} features, {kind}; {how})")
     assert ds.labels is not None
     y, labels = _from_labels(ds.labels, ds.classes, out, loss, f"--data {name}")
-    desc = f"{name} ({len(x)} rows, {width} features, {ds.classes} classes; {how})"
+    desc = f"{name} ({len(x):,} rows, {width} features, {ds.classes} classes; {how})"
     return BoundData(name, x, y, labels, desc)
 
 
@@ -106,7 +106,7 @@ def _csv(path: Path, width: int, out: int, loss: str) -> BoundData:
     if len(ncols) != 1:
         raise BadInput(f"--data {path.name}: rows have different numbers of columns")
     (k,) = ncols
-    desc = f"{path.name} ({len(x)} rows, {width} features; --data)"
+    desc = f"{path.name} ({len(x):,} rows, {width} features; --data)"
     if loss in CLASS_LOSSES and k == 1:
         labels = np.empty(len(rest), dtype=np.int64)
         for i, r in enumerate(rest):

@@ -37,6 +37,7 @@ class LinearDef:
     bias: bool
     line: int
     used_at: int | None = None  # its position in forward order, once forward uses it
+    node: ast.AST | None = None  # the nn.Linear(...) call, for messages
 
 
 @dataclass
@@ -201,7 +202,7 @@ class ModuleReader:
             check_device(ctx, kw["device"], scope)
         if "dtype" in kw and ctx.dotted(kw["dtype"]) not in ("torch.float32", "torch.float"):
             raise ctx.fail("dtype=: only float32 layers (torch's default) are supported", kw["dtype"])
-        layer = LinearDef(label, sizes[0], sizes[1], bias, call.lineno)
+        layer = LinearDef(label, sizes[0], sizes[1], bias, call.lineno, node=call)
         creations.append(layer)
         return layer
 
@@ -302,12 +303,14 @@ class ModuleReader:
         ctx = self.ctx
         layers: list[Layer] = []
         acts: list[str] = []
+        act_nodes: list[ast.AST] = []
         for kind, item, node in pipeline:
             if kind == "linear":
                 if item.used_at is not None:
                     raise ctx.fail(f"{item.label} is used twice in {where}: shared layers are not supported", node)
                 if layers and len(acts) < len(layers):
                     acts.append("identity")
+                    act_nodes.append(node)
                 if layers and item.inp != layers[-1].out:
                     raise ctx.fail(f"{item.label} = nn.Linear({item.inp}, {item.out}) follows a layer with "
                                    f"{layers[-1].out} outputs: torch raises RuntimeError: mat1 and mat2 shapes cannot "
@@ -322,18 +325,19 @@ class ModuleReader:
                     raise ctx.fail(f"two activations in a row ({acts[-1]}, then {item}) are not supported: one "
                                    "activation after each layer", node)
                 acts.append(item)
+                act_nodes.append(node)
         if not layers:
-            raise ctx.fail(f"{where} uses no nn.Linear layer", None)
+            raise ctx.fail(f"{where} uses no nn.Linear layer", pipeline[0][2] if pipeline else None)
         if len(acts) < len(layers):
             acts.append("identity")
         for i, act in enumerate(acts[:-1]):
             if act == "softmax":
                 raise ctx.fail(f"softmax after {layers[i].label}, between layers, is not supported: a softmax here "
-                               "ends the network (hidden layers take relu, sigmoid, tanh or none)", None)
+                               "ends the network (hidden layers take relu, sigmoid, tanh or none)", act_nodes[i])
         unused = [c for c in creations if c.used_at is None]
         if unused:
-            raise ctx.fail(f"{unused[0].label} is created in __init__ but {where} never uses it; remove it (it "
-                           "would still draw from torch's generator and get no gradient)", None)
+            raise ctx.fail(f"{unused[0].label} is created but {where} never uses it; remove it (it would still "
+                           "draw from torch's generator and get no gradient)", unused[0].node)
         return Built(layers, acts, creations, list(self.notes))
 
     def sequential(self, call: ast.Call, label: str, scope: dict[str, Any]) -> Built:
