@@ -19,6 +19,10 @@ from backprop_tui.network.spec import Spec
 
 DEFAULT_EPOCHS = 1000
 MAX_EPOCHS = 10_000_000  # TODO(limits): the training loop's cap (MODEL_MAX_EPOCHS; train's --epochs cap too)
+# TODO(limits): epochs × rows × parameters at most this (MODEL_TRAIN_WORK): about 4 ns each with numpy here,
+# so about 100 s; the post's run (1,000 × 1,000 × 262) is 1% of it
+MAX_WORK = 25_000_000_000
+MAX_CELLS = 20_000_000  # TODO(limits): rows × units over all layers (MODEL_ACTIVATION_CELLS), as data.MAX_CELLS
 ENGINE_LOSS = {"MSELoss": "mse", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_with_logits"}
 
 
@@ -116,6 +120,13 @@ def bind(plan: ModelPlan, init: dict[str, Any], data: str | None, epochs: int | 
                          "choose another with --data NAME or --data FILE.csv")
         else:
             notes.append(f"data: {bound.description}")
+    rows, count_params = len(x), sum(p.size for p in params.values())
+    if rows * sum(sizes) > MAX_CELLS:
+        raise BadInput(f"{rows:,} rows through layers of {'-'.join(map(str, sizes))} units is beyond the limit of "
+                       f"{MAX_CELLS:,} numbers per pass")
+    if count * rows * count_params > MAX_WORK:
+        raise BadInput(f"{count:,} epochs × {rows:,} rows × {count_params:,} parameters is beyond the work budget of "
+                       f"{MAX_WORK:.1e} (about 100 s); train fewer epochs (--epochs)")
     seed = plan.seed if plan.seed is not None else 0
     spec = Spec(sizes, tuple(plan.activations[:-1]), plan.activations[-1], loss, plan.lr, tuple(freeze), seed,
                 params, x, y, labels, data_name, tuple(params))

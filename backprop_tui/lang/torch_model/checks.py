@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from backprop_tui.lang.torch_model.reader import TopLevel
 
 RNG_OPS = ("randn", "rand", "randint", "linear")
+MAX_PARAMS = 1_000_000  # TODO(limits): parameters of a model file's network, as network.spec.MAX_PARAMS
 
 
 def assemble(top: TopLevel) -> ModelPlan:
@@ -45,6 +46,10 @@ def assemble(top: TopLevel) -> ModelPlan:
         if name in top.constants or name == top.model_name:
             raise ctx.fail(f"`{name}` is not a data tensor (torch.randn/rand/randint or torch.tensor)", loop_node(top))
     activations = tuple(built.activations)
+    count = sum(layer.out * layer.inp + layer.out for layer in built.layers)
+    if count > MAX_PARAMS:
+        raise ctx.fail(f"{count:,} parameters is beyond the limit of {MAX_PARAMS:,}", ast.Pass(
+            lineno=built.layers[0].line, col_offset=0))
     if x is not None and y is not None:
         check_data(top, x, y, built.layers[0].inp, built.layers[-1].out, loss)
     _check_output(top, loss, activations[-1])
