@@ -21,6 +21,7 @@ from backprop_tui.lang.torch_model.plan import LOSSES, ModelPlan, PrintStatement
 from backprop_tui.lang.torch_model.values import Compiler, EvalError, Node, evaluate
 
 LOSS_CLASSES = {f"torch.nn.{name}": name for name in LOSSES}
+NUMBER_NODES = (ast.Constant, ast.Name, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load)
 SGD_DEFAULTS = {"momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False, "maximize": False,
                 "foreach": None, "differentiable": False, "fused": None}
 PLAIN_SGD = "the tool steps through plain SGD, p ← p − lr·grad: optim.SGD(model.parameters(), lr=...)"
@@ -152,6 +153,11 @@ class TopLevel:
 
     def bind(self, name: str, value: ast.expr, s: ast.stmt) -> None:
         ctx = self.ctx
+        if name in self.tensors and _strip_to(ctx, value, self.devices) is not value \
+                and isinstance(_strip_to(ctx, value, self.devices), ast.Name) \
+                and _strip_to(ctx, value, self.devices).id == name:  # type: ignore[attr-defined]
+            self.noop(value, f"{name}.to(\"cpu\")")
+            return
         if name in (self.model_name, self.optimizer_name, *self.tensors, *self.criteria) \
                 and not self._model_to(name, value):
             raise ctx.fail(f"`{name}` is assigned twice; the tool reads one model, one loss, one optimizer and "
@@ -193,6 +199,10 @@ class TopLevel:
         else:
             if isinstance(value, ast.Call) and path is not None:
                 raise ctx.fail(f"{path.replace('torch.nn.', 'nn.')}(...) is not supported; " + SUPPORTED_SHAPE, value)
+            if not all(isinstance(n, NUMBER_NODES) for n in ast.walk(value)):
+                raise ctx.fail(f"`{name} = {ctx.snippet(value)}` is not supported: a value here is a number, a data "
+                               "tensor (torch.randn/rand/randint(...) or torch.tensor([...]), optionally .float(), "
+                               ".long(), .to(\"cpu\")), the model, a loss, optim.SGD or torch.device(\"cpu\")", value)
             self.constants[name] = self.number(value, {})
 
     def _model_to(self, name: str, value: ast.expr) -> bool:
