@@ -19,9 +19,11 @@ from backprop_tui.network.spec import Spec
 
 DEFAULT_EPOCHS = 1000
 MAX_EPOCHS = 10_000_000  # TODO(limits): the training loop's cap (MODEL_MAX_EPOCHS; train's --epochs cap too)
-# TODO(limits): epochs × rows × parameters at most this (MODEL_TRAIN_WORK): about 4 ns each with numpy here,
-# so about 100 s; the post's run (1,000 × 1,000 × 262) is 1% of it
+# TODO(limits): epochs × (rows × parameters + EPOCH_OVERHEAD) at most this (MODEL_TRAIN_WORK): about 4 ns a
+# unit with numpy here, so about 100 s; an epoch also costs ~0.4 ms in torch's float32 run whatever its size.
+# The post's run (1,000 × (1,000 × 262 + 100,000)) is 1.5% of it.
 MAX_WORK = 25_000_000_000
+EPOCH_OVERHEAD = 100_000
 MAX_CELLS = 20_000_000  # TODO(limits): rows × units over all layers (MODEL_ACTIVATION_CELLS), as data.MAX_CELLS
 ENGINE_LOSS = {"MSELoss": "mse", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_with_logits"}
 
@@ -124,9 +126,10 @@ def bind(plan: ModelPlan, init: dict[str, Any], data: str | None, epochs: int | 
     if rows * sum(sizes) > MAX_CELLS:
         raise BadInput(f"{rows:,} rows through layers of {'-'.join(map(str, sizes))} units is beyond the limit of "
                        f"{MAX_CELLS:,} numbers per pass")
-    if count * rows * count_params > MAX_WORK:
-        raise BadInput(f"{count:,} epochs × {rows:,} rows × {count_params:,} parameters is beyond the work budget of "
-                       f"{MAX_WORK:.1e} (about 100 s); train fewer epochs (--epochs)")
+    if count * (rows * count_params + EPOCH_OVERHEAD) > MAX_WORK:
+        most = MAX_WORK // (rows * count_params + EPOCH_OVERHEAD)
+        raise BadInput(f"{count:,} epochs of {rows:,} rows through {count_params:,} parameters is beyond the work "
+                       f"budget (about 100 s); at most {most:,} epochs here (--epochs)")
     seed = plan.seed if plan.seed is not None else 0
     spec = Spec(sizes, tuple(plan.activations[:-1]), plan.activations[-1], loss, plan.lr, tuple(freeze), seed,
                 params, x, y, labels, data_name, tuple(params))
