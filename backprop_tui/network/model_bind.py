@@ -36,6 +36,7 @@ class Bound:
     epochs_value: int | None  # the value the epochs name holds (None: the loop's bound is a literal)
     start: int  # the loop variable's first value
     notes: list[str] = field(default_factory=list)
+    epoch_notes: list[str] = field(default_factory=list)  # where the epoch count came from (train says it)
 
     def env(self, epoch: int, loss: float | None = None) -> dict[str, Any]:
         """The loop's names at epoch `epoch` (from 1): the loop variable, the epochs name, the loss."""
@@ -96,7 +97,8 @@ def engine_loss(plan: ModelPlan) -> str:
 
 def bind(plan: ModelPlan, init: dict[str, Any], data: str | None, epochs: int | None) -> Bound:
     """The Spec the engine trains: torch's initial parameters, the file's data (or `data`, or the default)."""
-    count, value, start, notes = loop_epochs(plan, epochs)
+    count, value, start, epoch_notes = loop_epochs(plan, epochs)
+    notes: list[str] = []
     sizes = plan.sizes
     loss = engine_loss(plan)
     params: dict[str, np.ndarray] = {}
@@ -136,7 +138,7 @@ def bind(plan: ModelPlan, init: dict[str, Any], data: str | None, epochs: int | 
     mapping = ", ".join(f"fc{k} = {layer.label}" for k, layer in enumerate(plan.layers, 1))
     if any(layer.label != f"self.fc{k}" for k, layer in enumerate(plan.layers, 1)):
         notes.append(f"layers: {mapping}")
-    return Bound(plan, spec, count, value, start, notes)
+    return Bound(plan, spec, count, value, start, notes, epoch_notes)
 
 
 def _file_data(plan: ModelPlan, init: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

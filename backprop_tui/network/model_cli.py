@@ -42,17 +42,18 @@ def load(text: str, data: str | None, epochs: int | None, remote: RemoteChecker)
     return bind(plan, init, data, epochs)
 
 
-def describe(path: str, b: Bound) -> str:
+def describe(path: str, b: Bound, training: bool = True) -> str:
     plan, spec = b.plan, b.spec
     what = f"class {plan.class_name}" if plan.class_name else "nn.Sequential"
     acts = ", ".join(plan.activations)
-    return (f"{path}: a PyTorch model ({what}): {'-'.join(map(str, spec.sizes))}, activations {acts}; "
-            f"nn.{plan.loss}; SGD lr {plan.lr:g}; {b.epochs:,} epochs; {len(spec.x):,} rows ({spec.data_name})")
+    epochs = f"{b.epochs:,} epochs; " if training else ""
+    return (f"{'stdin' if path == '-' else path}: a PyTorch model ({what}): {'-'.join(map(str, spec.sizes))}, "
+            f"activations {acts}; nn.{plan.loss}; SGD lr {plan.lr:g}; {epochs}{len(spec.x):,} rows ({spec.data_name})")
 
 
-def commentary(path: str, b: Bound) -> list[str]:
-    return ([describe(path, b)] + [f"note: {n}" for n in (*b.plan.notes, *b.notes)]
-            + [f"warning: {w}" for w in b.plan.warnings])
+def commentary(path: str, b: Bound, training: bool = True) -> list[str]:
+    notes = (*b.plan.notes, *(b.epoch_notes if training else ()), *b.notes)
+    return [describe(path, b, training)] + [f"note: {n}" for n in notes] + [f"warning: {w}" for w in b.plan.warnings]
 
 
 def app_summary(b: Bound) -> list[str]:
@@ -246,7 +247,7 @@ def float32_summary(lines: Lines, error: str | None, compared: int) -> str:
 def model_json(path: str, b: Bound) -> dict[str, Any]:
     plan: ModelPlan = b.plan
     return {"file": path, "class": plan.class_name, "layers": [layer.label for layer in plan.layers],
-            "torch_loss": plan.loss, "epochs": b.epochs, "notes": [*plan.notes, *b.notes],
+            "torch_loss": plan.loss, "epochs": b.epochs, "notes": [*plan.notes, *b.epoch_notes, *b.notes],
             "warnings": list(plan.warnings), "seed": plan.seed, "data": b.spec.data_name}
 
 
@@ -279,7 +280,7 @@ def trace_model(path: str, text: str, data: str | None, fmt: str = "text", out: 
             doc["model"] = model_json(path, b)
             out.write(json.dumps(doc, ensure_ascii=False) + "\n")
         else:
-            err.write("\n".join(commentary(path, b)) + "\n")
+            err.write("\n".join(commentary(path, b, training=False)) + "\n")
             out.write(report.trace_markdown(net) if fmt == "markdown" else report.trace_text(net))
         return 0 if net.ok else 1
     finally:
