@@ -241,4 +241,10 @@ REFUSED: dict[str, tuple[str, str]] = {  # name -> (file, words the message must
                                   "self.fc2 = nn.Linear(hidden_size, output_size)\n"
                                   "        self.fc3 = nn.Linear(2, 2)"), "self.fc3 is created"),
     "eval_block": (POST + "with torch.no_grad():\n    pred = model(X)\n", "with torch.no_grad()"),
+    "backward_twice": (POST.replace("    loss.backward()\n", "    loss.backward()\n    loss.backward()\n"),
+                       "backward through the graph a second time"),
+    "zero_between": (POST.replace("    optimizer.zero_grad()\n    loss.backward()\n",
+                                  "    loss.backward()\n    optimizer.zero_grad()\n"), "clears the gradients"),
+    "y_derived": (post_with("X = torch.randn(8, 10)\ny = (X.sum(dim=1) > 0).long()\n"),
+                  "a value here is a number, a data tensor"),
 }

@@ -219,6 +219,9 @@ class LoopReader:
                 raise ctx.fail("loss.backward() takes no arguments here", call)
             if "loss" not in self.order:
                 raise ctx.fail("backward() before the loss is computed", call)
+            if "backward" in self.order:
+                raise ctx.fail("a second loss.backward(): torch raises RuntimeError: Trying to backward through the "
+                               "graph a second time (one backward per epoch is supported)", call)
             self.order["backward"] = s
             return
         if obj == top.optimizer_name and name == "step":
@@ -227,6 +230,8 @@ class LoopReader:
                 raise ctx.fail("optimizer.step() takes no arguments here", call)
             if "backward" not in self.order:
                 raise ctx.fail("optimizer.step() before loss.backward(): there is no gradient to step with", call)
+            if "step" in self.order:
+                raise ctx.fail("a second optimizer.step() in one epoch is not supported (one update per epoch)", call)
             self.order["step"] = s
             return
         raise ctx.fail(f"`{ctx.snippet(call)}` is not supported in the training loop", call)
