@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument("--format", choices=("text", "json"), default="text")
 
     p_expand = sub.add_parser("expand", help="write one neuron of a network as a scalar chain program")
-    p_expand.add_argument("file", help="network spec (.toml)")
+    p_expand.add_argument("file", help="network spec (.toml) or PyTorch model file (.py)")
     p_expand.add_argument("--neuron", required=True, metavar="LAYER:INDEX", help="e.g. fc2:0")
     p_expand.add_argument("--row", type=int, default=0, help="which data row (default 0)")
     return parser
@@ -246,6 +246,14 @@ def dispatch(args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "expand":
         from backprop_tui.network.cli import expand
 
+        if not is_network_spec(args.file) and args.file != "-":
+            from backprop_tui.lang.load import decode
+
+            text = decode(read_source(args.file))
+            if is_model_source(text):
+                from backprop_tui.network.model_cli import expand_model
+
+                return expand_model(args.file, text, args.neuron, args.row, out=out)
         return expand(args.file, args.neuron, args.row, out)
     return open_command(args)
 

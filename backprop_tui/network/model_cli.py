@@ -289,3 +289,26 @@ def trace_model(path: str, text: str, data: str | None, fmt: str = "text", out: 
 
 def report_formats() -> tuple[str, ...]:
     return ("text", "json", "markdown")
+
+
+def expand_model(path: str, text: str, neuron: str, row: int, data: str | None = None, out: IO[str] | None = None,
+                 err: IO[str] | None = None, checker: Callable[[], RemoteChecker] | None = None) -> int:
+    """One neuron of the model, from torch's initial parameters, as a scalar chain program (as for a spec)."""
+    from backprop_tui.network.expand import expand_neuron, parse_neuron
+
+    out, err = out or sys.stdout, err or sys.stderr
+    remote = (checker or RemoteChecker)()
+    try:
+        b = load(text, data, None, remote)
+        layer, unit = parse_neuron(b.spec, neuron)
+        with np.errstate(all="ignore"):
+            exp = expand_neuron(b.spec, layer, unit, row)
+    except BadInput as e:
+        return _fail(e, path, err)
+    except CheckFailed as e:
+        print(f"backprop-tui: {path}: the torch referee could not replay the file's draws: {e}", file=err)
+        return 1
+    finally:
+        remote.close()
+    out.write(exp.text)
+    return 0

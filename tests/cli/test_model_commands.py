@@ -101,6 +101,13 @@ def test_trace_a_model_file(in_process, tmp_path):
     assert doc["ok"] and doc["network"]["loss"] == "cross_entropy_logits" and doc["model"]["class"] == "Net"
 
 
+def test_expand_a_neuron_of_a_model_file(in_process, tmp_path):
+    path = write(tmp_path, CASES["renamed"], "net.py")
+    got = run(["expand", path, "--neuron", "fc2:1", "--row", "3"])
+    assert got.code == 0, got.err
+    assert got.out.startswith("# neuron fc2:1 (identity), data row 3 of 20") and "loss = " in got.out
+
+
 def test_bad_model_files_exit_2_naming_line_and_column(in_process, tmp_path):
     path = write(tmp_path, POST.replace("optim.SGD(", "optim.Adam("), "adam.py")
     got = run(["train", path])
