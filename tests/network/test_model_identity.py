@@ -77,3 +77,35 @@ def test_the_double_softmax_is_computed_as_torch_computes_it_and_said(real_torch
     assert run.out == real_torch["double_softmax"]
     assert "double softmax" in run.err and "log_softmax(softmax(z))" in run.err
     assert "log(e + 2) − 1 = 0.5514" in run.err
+
+
+class _Skewed:
+    """torch's float32 losses moved by a factor: the comparison must see it."""
+
+    factor = 1.0
+
+    def __new__(cls):  # type: ignore[no-untyped-def]
+        from tests.network.model_helpers import InProcessChecker
+
+        checker = InProcessChecker()
+        inner = checker.model_train32
+        checker.model_train32 = lambda run: [v * cls.factor for v in inner(run)]  # type: ignore[method-assign]
+        return checker
+
+
+@pytest.mark.parametrize(("factor", "code", "words"), [
+    (1 + 3e-5, 1, "BEYOND 1e-05: not accepted"),
+    (1 + 3e-6, 0, "within 1e-05"),
+])
+def test_a_float32_line_off_beyond_the_bound_is_shown_and_fails(factor: float, code: int, words: str) -> None:
+    import io
+
+    from backprop_tui.network.model_cli import train_model
+
+    _Skewed.factor = factor
+    out, err = io.StringIO(), io.StringIO()
+    got = train_model("m.py", CASES["no_guard_repr"], None, None, "text", out, err, checker=_Skewed)
+    assert got == code
+    assert all(words in line for line in out.getvalue().splitlines())
+    if code:
+        assert "differ beyond 1e-05 relative, not accepted (epoch = 0, 1, 2, 3, 4, 5)" in err.getvalue()
