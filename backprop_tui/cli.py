@@ -34,8 +34,13 @@ examples:
   backprop-tui expand net.toml --neuron fc2:0
   backprop-tui trace chain.bp --format latex --worksheet --blank local,grad --seed 7 > sheet.tex
   backprop-tui export chain.bp --to torch -o chain_torch.py
+  backprop-tui train model.py --epochs 300      a PyTorch nn.Module file and its training loop
   backprop-tui --press n,n,n --screenshot out.svg
 """
+
+
+DATA_HELP = ("a PyTorch model file's data: xor, spiral, iris, seed-mlp, teacher, or a CSV (features, then "
+             "targets); default: the file's X and y, else a data set of the model's shape")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,15 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_trace.add_argument("--of", metavar="NAME", help="the output to differentiate (default: last assigned)")
     p_trace.add_argument("--atomic", action="store_true",
                          help="one primitive operation per node: intermediates are named y.1, y.2, …")
+    p_trace.add_argument("--data", metavar="NAME|FILE.csv", help=DATA_HELP)
 
-    p_train = sub.add_parser("train", help="train a network spec with SGD, torch checking sampled epochs")
-    p_train.add_argument("file", help="network spec (.toml) or - for stdin")
-    p_train.add_argument("--epochs", type=_positive, default=100)
+    p_train = sub.add_parser("train", help="train a network spec or a PyTorch model file with SGD, torch checking")
+    p_train.add_argument("file", help="network spec (.toml), PyTorch model file (.py), or - for stdin")
+    p_train.add_argument("--epochs", type=_positive, default=None,
+                         help="default: 100 for a spec; a model file's num_epochs (else 1,000)")
+    p_train.add_argument("--data", metavar="NAME|FILE.csv", help=DATA_HELP)
     p_train.add_argument("--log-every", type=_positive, default=None, metavar="K")
     p_train.add_argument("--format", choices=("text", "json"), default="text")
 
     p_expand = sub.add_parser("expand", help="write one neuron of a network as a scalar chain program")
-    p_expand.add_argument("file", help="network spec (.toml)")
+    p_expand.add_argument("file", help="network spec (.toml) or PyTorch model file (.py)")
     p_expand.add_argument("--neuron", required=True, metavar="LAYER:INDEX", help="e.g. fc2:0")
     p_expand.add_argument("--row", type=int, default=0, help="which data row (default 0)")
 
@@ -127,7 +135,7 @@ def read_source(path: str) -> bytes:
 
 
 def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO,
-                  sheet: SheetOptions | None = None) -> int:
+                  sheet: SheetOptions | None = None, data: str | None = None) -> int:
     from backprop_tui.check import apply_check, fd_figures
     from backprop_tui.check.remote import Referee
     from backprop_tui.engine.trace import build_trace
@@ -135,12 +143,21 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
     from backprop_tui.lang.load import decode, is_network_spec
     from backprop_tui.report import chain_json, chain_text
 
-    data = read_source(path)
-    text = decode(data)
+    text = decode(read_source(path))
     if path == "-" and is_network_spec(None, text):
         from backprop_tui.network.cli import trace_network
 
         return trace_network(path, fmt, out, text=text, sheet=sheet)
+    from backprop_tui.lang.torch_model.detect import is_model_source
+
+    if is_model_source(text):
+        if of or atomic:
+            raise BadInput("--of and --atomic apply to programs; a model's output is its loss")
+        from backprop_tui.network.model_cli import trace_model
+
+        return trace_model(path, text, data, fmt, out)
+    if data is not None:
+        raise BadInput("--data applies to a PyTorch model file (an nn.Module or nn.Sequential and its training loop)")
     referee = Referee(text, of, atomic)  # torch loads on the other core while this one parses and derives
     try:
         program = parse_program(text, of)
@@ -222,6 +239,30 @@ def _size(text: str) -> tuple[int, int]:
     return cols, rows
 
 
+def train_command(args: argparse.Namespace, out: TextIO) -> int:
+    """A network spec (TOML) or a PyTorch model file, told apart by name and content."""
+    from backprop_tui.lang.load import is_network_spec
+    from backprop_tui.lang.torch_model.detect import is_model_source
+    from backprop_tui.network.cli import train
+
+    text = None
+    if not is_network_spec(args.file):
+        from backprop_tui.lang.load import decode
+
+        text = decode(read_source(args.file))
+        if is_model_source(text):
+            from backprop_tui.network.model_cli import train_model
+
+            return train_model(args.file, text, args.epochs, args.data, args.format, out,
+                               log_every=args.log_every)
+        if args.file.lower().endswith(".py"):
+            raise BadInput("train takes a network spec (.toml) or a PyTorch model file (an nn.Module or "
+                           "nn.Sequential, a loss, optim.SGD and a training loop); this file defines no model")
+    if args.data is not None:
+        raise BadInput("--data applies to a PyTorch model file; a spec names its data in [data]")
+    return train(args.file, args.epochs or 100, args.log_every, args.format, out, text=text)
+
+
 def dispatch(args: argparse.Namespace, out: TextIO) -> int:
     # the chain parser (lang.load) is imported only by the commands that parse: not before the app starts
     if args.command == "trace":
@@ -235,18 +276,26 @@ def dispatch(args: argparse.Namespace, out: TextIO) -> int:
             from backprop_tui.network.cli import trace_network
 
             return trace_network(args.file, args.format, out, sheet=sheet)
-        return trace_command(args.file, args.format, args.of, args.atomic, out, sheet)
+        return trace_command(args.file, args.format, args.of, args.atomic, out, sheet, args.data)
     if args.command == "export":
         from backprop_tui.export.cli import export_command
 
         return export_command(args.file, args.to, args.output, args.force, args.of, args.atomic, out)
     if args.command == "train":
-        from backprop_tui.network.cli import train
-
-        return train(args.file, args.epochs, args.log_every, args.format, out)
+        return train_command(args, out)
     if args.command == "expand":
+        from backprop_tui.lang.load import is_network_spec
+        from backprop_tui.lang.torch_model.detect import is_model_source
         from backprop_tui.network.cli import expand
 
+        if not is_network_spec(args.file) and args.file != "-":
+            from backprop_tui.lang.load import decode
+
+            text = decode(read_source(args.file))
+            if is_model_source(text):
+                from backprop_tui.network.model_cli import expand_model
+
+                return expand_model(args.file, text, args.neuron, args.row, out=out)
         return expand(args.file, args.neuron, args.row, out)
     return open_command(args)
 

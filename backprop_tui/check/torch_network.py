@@ -60,7 +60,9 @@ def loss_of(spec: Spec, a: torch.Tensor, y: torch.Tensor, labels: torch.Tensor |
         return 0.5 * ((a - y) ** 2).sum() / n
     if spec.loss == "bce":
         return F.binary_cross_entropy(a, y)
-    if spec.output == "identity":  # the post's case: CrossEntropyLoss on logits
+    if spec.loss == "bce_with_logits":
+        return F.binary_cross_entropy_with_logits(a, y)
+    if spec.output == "identity" or spec.loss == "cross_entropy_logits":  # nn.CrossEntropyLoss of its input
         return F.cross_entropy(a, labels if labels is not None else y)
     if labels is not None:
         return F.nll_loss(torch.log(a), labels)
@@ -181,6 +183,10 @@ def answer(request: dict[str, Any], specs: dict[str, Spec]) -> dict[str, Any]:
             while len(specs) > 4:
                 specs.pop(next(iter(specs)))
             return {"id": rid, "ok": True}
+        if op in ("model_init", "model_train32"):  # a PyTorch model file: check.torch_model
+            from backprop_tui.check.torch_model import answer_model
+
+            return {"id": rid, "ok": True, **answer_model(request)}
         spec = specs[request["token"]]
         params = remote.params_from_json(request["params"])
         if op == "trace":

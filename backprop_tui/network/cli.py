@@ -133,8 +133,11 @@ def _compare(loss: float, params: dict[str, np.ndarray], t_loss: float, t_params
     return ok, err
 
 
-def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out: IO[str] | None = None) -> int:
-    """Full-batch SGD; text prints the post's `Epoch [k/N], Loss: x` lines, json the whole run."""
+def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out: IO[str] | None = None,
+          text: str | None = None) -> int:
+    """Full-batch SGD; text prints the post's `Epoch [k/N], Loss: x` lines, json the whole run.
+
+    `text`: the spec already read (standard input that the caller has sniffed)."""
     out = out or sys.stdout
     try:
         if fmt not in ("text", "json"):
@@ -146,7 +149,7 @@ def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out:
         every = default_log_every(epochs) if log_every is None else log_every
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise BadInput(f"--log-every {log_every}: give a whole number of at least 1")
-        spec = _load(path)
+        spec = _load(path, text)
     except BadInput as err:
         return _fail(err, path)
     tty = fmt == "text" and _isatty(out)

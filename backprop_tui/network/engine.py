@@ -69,7 +69,9 @@ def loss_value(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> float:
         la = np.maximum(np.log(a), LOG_FLOOR)
         lb = np.maximum(np.log1p(-a), LOG_FLOOR)
         return float(-np.mean(y * la + (1.0 - y) * lb))
-    if output == "identity":  # cross_entropy on logits
+    if loss == "bce_with_logits":  # torch's stable form: max(a, 0) − a·y + log(1 + e^−|a|)
+        return float(np.mean(np.maximum(a, 0.0) - a * y + np.log1p(np.exp(-np.abs(a)))))
+    if output == "identity" or loss == "cross_entropy_logits":  # log-softmax of the logits, as torch
         top = a.max(axis=1, keepdims=True)
         lse = top + np.log(np.exp(a - top).sum(axis=1, keepdims=True))
         return float(-np.sum(y * (a - lse)) / n)
@@ -87,7 +89,9 @@ def loss_grad(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> np.ndarra
         return (a - y) / n
     if loss == "bce":
         return (a - y) / np.maximum(a * (1.0 - a), BCE_EPS) / (n * k)
-    if output == "identity":
+    if loss == "bce_with_logits":
+        return (sigmoid(a) - y) / (n * k)
+    if output == "identity" or loss == "cross_entropy_logits":
         return ce_shortcut(softmax(a), y)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(y != 0, -y / (a * n), 0.0)
@@ -400,9 +404,18 @@ def loss_formula(spec: Spec) -> str:
         return f"½·Σ over outputs of ({a} − y)², averaged over rows"
     if spec.loss == "bce":
         return f"−mean(y·log {a} + (1 − y)·log(1 − {a}))"
+    if spec.loss == "bce_with_logits":
+        twice = ", after the sigmoid that ends forward: twice, as torch computes it" if spec.output == "sigmoid" else ""
+        return f"−mean(y·log σ({a}) + (1 − y)·log(1 − σ({a})))  (nn.BCEWithLogitsLoss applies σ itself{twice})"
+    if spec.loss == "cross_entropy_logits":
+        twice = (f"; {a} is already a softmax, so softmax is applied twice, as torch computes it"
+                 if spec.output == "softmax" else f"; {a} = {spec.output}(z), read as logits, as torch does"
+                 if spec.output != "identity" else "")
+        return f"−(1/N)·Σ y·log softmax({a})  (nn.CrossEntropyLoss: log-softmax of its input{twice})"
     if spec.output == "identity":
         return f"−(1/N)·Σ y·log softmax({a})  ({a} are logits)"
-    return f"−(1/N)·Σ y·log {a}"
+    return (f"−(1/N)·Σ y·log {a}  (the NLL of the probabilities {a}: torch's nll_loss(log {a}, y); "
+            f"nn.CrossEntropyLoss would apply log-softmax again)")
 
 
 def grad_out_formula(spec: Spec) -> str:
@@ -414,7 +427,9 @@ def grad_out_formula(spec: Spec) -> str:
         return f"({a} − y)/N"
     if spec.loss == "bce":
         return f"({a} − y)/({a}·(1 − {a}))/{n}"
-    if spec.output == "identity":
+    if spec.loss == "bce_with_logits":
+        return f"(σ({a}) − y)/(N·K)"
+    if spec.output == "identity" or spec.loss == "cross_entropy_logits":
         return f"(softmax({a}) − y)/N"
     return f"−y/({a}·N)"
 

@@ -93,9 +93,15 @@ def expand_neuron(spec: Spec, layer: int, unit: int, row: int = 0,
     outs = [f"a{L}_{k}" for k in range(spec.sizes[L])]
     if _pooled(spec):
         lines.append(f"{', '.join(outs)} = softmax({', '.join(f'z{L}_{k}' for k in range(spec.sizes[L]))})")
-    elif spec.loss == "cross_entropy":  # identity output: the a's are logits, cross-entropy takes their softmax
+    if spec.loss == "cross_entropy_logits" or (spec.loss == "cross_entropy" and not _pooled(spec)):
+        # nn.CrossEntropyLoss: the a's are read as logits and the loss takes their softmax (again, after a
+        # softmax output: torch's double softmax)
         probs = [f"p_{k}" for k in range(spec.sizes[L])]
         lines.append(f"{', '.join(probs)} = softmax({', '.join(outs)})")
+        outs = probs
+    elif spec.loss == "bce_with_logits":  # nn.BCEWithLogitsLoss: σ inside the loss
+        probs = [f"q_{k}" for k in range(spec.sizes[L])]
+        lines.extend(f"{q} = sigmoid({o})" for q, o in zip(probs, outs, strict=True))
         outs = probs
     lines.append(f"loss = {_loss(spec, outs, spec.y[row], n)}")
     return Expansion("\n".join(lines) + "\n", layer, unit, row, z, a, weights, "b")
@@ -131,7 +137,7 @@ def _loss(spec: Spec, outs: list[str], y: np.ndarray, n: int) -> str:
         return "(" + " + ".join(f"square({o} - {t})" for o, t in zip(outs, ys, strict=True)) + f") / {n * k}"
     if spec.loss == "half_sse":
         return "0.5*(" + " + ".join(f"square({o} - {t})" for o, t in zip(outs, ys, strict=True)) + f") / {n}"
-    if spec.loss == "bce":
+    if spec.loss in ("bce", "bce_with_logits"):
         terms = []
         for o, v in zip(outs, y, strict=True):
             if v != 0:

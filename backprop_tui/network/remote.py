@@ -6,6 +6,9 @@ per line on stdout, the first line {"ready": true, "torch": "<version>"}:
     {"id": 2, "op": "trace", "token": "s1", "params": {...}}         -> {"id": 2, "ok": true, "figures": {...}}
     {"id": 3, "op": "epoch", "token": "s1", "params": {...}}         -> {"id": 3, "ok": true, "loss": x,
                                                                          "params": {...}}
+    {"id": 4, "op": "model_init", "plan": {...}}                     -> {"id": 4, "ok": true, "init": {...}}
+    {"id": 5, "op": "model_train32", "run": {...}}                   -> {"id": 5, "ok": true, "losses": [...]}
+(the last two: a PyTorch model file's RNG replay and float32 run; their JSON is in check.torch_model)
 Floats travel as JSON numbers, which read back bit for bit. This module does not import torch.
 """
 
@@ -126,6 +129,16 @@ class RemoteChecker:
             token = self._token(spec)
             reply = self._ask({"op": "epoch", "token": token, "params": params_to_json(start)})
         return float(reply["loss"]), params_from_json(reply["params"])
+
+    def model_init(self, plan: dict[str, Any]) -> dict[str, Any]:
+        """torch's replay of a model file's RNG plan: {"params": {...}, "tensors": {...}} (check.torch_model)."""
+        with self._lock:
+            return self._ask({"op": "model_init", "plan": plan})["init"]
+
+    def model_train32(self, run: dict[str, Any]) -> list[float]:
+        """The file's training run in float32 by torch: loss.item() of each reported epoch (check.torch_model)."""
+        with self._lock:
+            return [float(v) for v in self._ask({"op": "model_train32", "run": run})["losses"]]
 
     def close(self) -> None:
         proc, self._proc = self._proc, None

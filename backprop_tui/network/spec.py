@@ -18,10 +18,15 @@ from backprop_tui.errors import BadInput
 from backprop_tui.network import data as D
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "identity")
-OUTPUTS = ("sigmoid", "softmax", "identity")
-LOSSES = ("mse", "half_sse", "cross_entropy", "bce")
+OUTPUTS = ("sigmoid", "softmax", "identity", "relu", "tanh")
+# cross_entropy: softmax output -> the NLL of those probabilities; identity output -> nn.CrossEntropyLoss.
+# cross_entropy_logits: nn.CrossEntropyLoss of whatever the output is (softmax: the double softmax);
+# bce_with_logits: nn.BCEWithLogitsLoss (σ inside the loss).
+LOSSES = ("mse", "half_sse", "cross_entropy", "bce", "cross_entropy_logits", "bce_with_logits")
+CLASS_LOSSES = ("cross_entropy", "cross_entropy_logits")  # targets may be class indices
 PAIRINGS = {  # loss -> outputs it takes
     "mse": OUTPUTS, "half_sse": OUTPUTS, "cross_entropy": ("softmax", "identity"), "bce": ("sigmoid",),
+    "cross_entropy_logits": OUTPUTS, "bce_with_logits": OUTPUTS,
 }
 MAX_PARAMS = 1_000_000
 _NETWORK_KEYS = {"sizes", "activation", "output", "loss", "lr", "freeze", "seed"}
@@ -172,7 +177,7 @@ class _Validator:
         if output not in PAIRINGS[loss]:
             raise self.fail("[network] loss", f"{loss} does not take {output} output; it takes "
                             f"{' or '.join(PAIRINGS[loss])}")
-        if (loss == "cross_entropy" or output == "softmax") and sizes[-1] < 2:
+        if (loss in CLASS_LOSSES or output == "softmax") and sizes[-1] < 2:
             raise self.fail("[network] sizes", f"{'softmax' if output == 'softmax' else loss} needs at least "
                             "2 output units")
         lr = self.number(net.get("lr"), "[network] lr") if "lr" in net else None
@@ -352,7 +357,7 @@ class _Validator:
         if not isinstance(raw, list) or len(raw) != n:
             raise self.fail(where, f"needs one target per row of x ({n}), got {_shape_of(raw)}")
         flat = all(not isinstance(v, list) for v in raw)
-        if flat and loss == "cross_entropy":
+        if flat and loss in CLASS_LOSSES:
             labels = np.array([self.label(v, out, f"{where}[{i}]") for i, v in enumerate(raw)], dtype=np.int64)
             return np.eye(out)[labels], labels
         if flat and out == 1:
@@ -371,7 +376,7 @@ class _Validator:
 
     def from_labels(self, labels: np.ndarray, classes: int, out: int, loss: str, what: str,
                     ) -> tuple[np.ndarray, np.ndarray | None]:
-        if loss == "cross_entropy":
+        if loss in CLASS_LOSSES:
             if out != classes:
                 raise self.fail("[network] sizes", f"{what} has {classes} classes, but the output layer has "
                                 f"{out} units")
@@ -393,7 +398,7 @@ class _Validator:
         if len(ncols) != 1:
             raise BadInput(f"[data] csv: {path.name} rows have different numbers of columns")
         (k,) = ncols
-        if loss == "cross_entropy" and k == 1:
+        if loss in CLASS_LOSSES and k == 1:
             labels = np.array([self.label(D.csv_number(r[0], f"[data] csv: {path.name} row {i + 1}, target"),
                                           out, f"[data] csv: {path.name} row {i + 1}, target")
                                for i, r in enumerate(rest)], dtype=np.int64)

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.load import is_network_spec
+from backprop_tui.lang.torch_model.detect import is_model_source
 from backprop_tui.tui.presets import BY_KEY
 
 if TYPE_CHECKING:
+    from backprop_tui.network.spec import Spec
     from backprop_tui.tui.app import BackpropApp
 
     Base = BackpropApp
@@ -18,6 +20,8 @@ else:
 
 
 class DialogActions(Base):
+    loading_model = False  # a PyTorch model file is being read (scripted screenshots wait for it)
+
     def action_edit(self) -> None:
         self.editor.focus()
 
@@ -53,7 +57,7 @@ class DialogActions(Base):
             self.error_line.show(f"cannot open {path}: {err}")
             self.notify(f"cannot open {path}", severity="error")
             return
-        if is_network_spec(path, text):
+        if is_network_spec(path, text) or is_model_source(text):
             self.open_network(path, text)
             return
         self.path = path
@@ -62,14 +66,55 @@ class DialogActions(Base):
     def open_network(self, path: str, text: str) -> None:
         """A network spec opens the network screen; a bad spec is an inline error, the app keeps running."""
         from backprop_tui.network.spec import load_spec
-        from backprop_tui.tui.screens.network import NetworkScreen
 
+        if not is_network_spec(path, text) and is_model_source(text):
+            self.open_model(path, text)
+            return
         try:
             spec = load_spec("-", text) if path == "-" else load_spec(path)
         except BadInput as err:
             self.error_line.show(f"{path}: {err}")
             self.notify(f"cannot open {path}", severity="error")
             return
+        self.show_network(spec)
+
+    def open_model(self, path: str, text: str) -> None:
+        """A PyTorch model file: read here, its draws replayed by torch in the referee process (a worker
+        thread: the app keeps running), then the network screen, with the notes said in a toast."""
+        self.loading_model = True
+        self.notify(f"{path}: reading the model; torch replays its random draws…", timeout=4)
+        self.run_worker(lambda: self._load_model(path, text), thread=True, group="model-load", exclusive=True)
+
+    def _load_model(self, path: str, text: str) -> None:
+        from backprop_tui.network.model_cli import app_summary, load
+        from backprop_tui.network.remote import CheckFailed, RemoteChecker
+
+        remote = RemoteChecker()
+        try:
+            bound = load(text, None, None, remote)
+        except (BadInput, CheckFailed) as err:
+            why = str(err) if isinstance(err, BadInput) else f"the torch referee failed: {err}"
+            self.call_from_thread(self._model_failed, path, why)
+            return
+        finally:
+            remote.close()
+        self.call_from_thread(self._model_loaded, bound.spec, [path, *app_summary(bound)])
+
+    def _model_failed(self, path: str, why: str) -> None:
+        self.loading_model = False
+        self.error_line.show(f"{path}: {why}")
+        self.notify(f"cannot open {path}", severity="error")
+
+    def _model_loaded(self, spec: object, lines: list[str]) -> None:
+        self.loading_model = False
+        self.show_network(spec)  # type: ignore[arg-type]
+        warned = any(line.startswith("warning:") for line in lines)
+        self.notify("\n".join(lines), title="PyTorch model", severity="warning" if warned else "information",
+                    timeout=20)
+
+    def show_network(self, spec: Spec) -> None:
+        from backprop_tui.tui.screens.network import NetworkScreen
+
         if self.has_network:
             self.uninstall_screen(NETWORK)
         # installed, so that popping it to walk a neuron's chain keeps it (and its training) for `w`

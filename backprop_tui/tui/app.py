@@ -226,8 +226,8 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
 
     def check_settled(self) -> bool:
         """No rebuild waiting and the referee has answered for the current program (or cannot)."""
-        return self._debounce is None and (not self.check_enabled or self.torch_error is not None
-                                           or self.checked_generation == self.generation)
+        return self._debounce is None and not self.loading_model and (
+            not self.check_enabled or self.torch_error is not None or self.checked_generation == self.generation)
 
     def request_check(self) -> None:
         if not self.check_enabled or self.state is None or not self._painted:

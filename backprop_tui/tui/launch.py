@@ -47,6 +47,7 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         import asyncio
 
         from backprop_tui.lang.load import is_network_spec
+        from backprop_tui.lang.torch_model.detect import is_model_source
         from backprop_tui.tui.app import BackpropApp
         from backprop_tui.tui.presets import SEED_CHAIN
 
@@ -54,7 +55,7 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         if path == "-" and screenshot is None:
             _stdin_from_terminal()
         network = None
-        if path is not None and error is None and is_network_spec(path, text):
+        if path is not None and error is None and (is_network_spec(path, text) or is_model_source(text)):
             network, text, save_path = (path, text), SEED_CHAIN, None
         if not ascii and screenshot is None:
             from backprop_tui.circuit.glyphs import terminal_cannot_draw_boxes

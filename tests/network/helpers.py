@@ -20,12 +20,12 @@ def spec_text(sizes: list[int], activation: str | list[str] = "sigmoid", output:
     rng = np.random.default_rng(1000 + seed)
     x = rng.normal(size=(rows, sizes[0]))
     k = sizes[-1]
-    if loss == "cross_entropy" and labels:
+    if loss in ("cross_entropy", "cross_entropy_logits") and labels:
         y = toml_list(rng.integers(0, k, rows))
-    elif loss == "cross_entropy":
+    elif loss in ("cross_entropy", "cross_entropy_logits"):
         p = rng.uniform(size=(rows, k))
         y = toml_list(p / p.sum(axis=1, keepdims=True))
-    elif loss == "bce":
+    elif loss in ("bce", "bce_with_logits"):
         y = toml_list(rng.uniform(size=(rows, k)))
     else:
         y = toml_list(rng.normal(size=(rows, k)))
