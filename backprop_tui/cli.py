@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_train = sub.add_parser("train", help="train a network spec with SGD, torch checking sampled epochs")
     p_train.add_argument("file", help="network spec (.toml) or - for stdin")
-    p_train.add_argument("--epochs", type=_positive, default=100)
+    p_train.add_argument("--epochs", type=_positive, default=None,
+                         help="default: the spec's [network] epochs, else 100")
     p_train.add_argument("--log-every", type=_positive, default=None, metavar="K")
     p_train.add_argument("--format", choices=("text", "json"), default="text")
 

@@ -119,20 +119,25 @@ def _compare(loss: float, params: dict[str, np.ndarray], t_loss: float, t_params
     return ok, err
 
 
-def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out: IO[str] | None = None) -> int:
-    """Full-batch SGD; text prints the post's `Epoch [k/N], Loss: x` lines, json the whole run."""
+def train(path: str, epochs: int | None, log_every: int | None, fmt: str = "text", out: IO[str] | None = None,
+          ) -> int:
+    """Full-batch SGD; text prints the post's `Epoch [k/N], Loss: x` lines, json the whole run.
+
+    `epochs` None: the spec's own ([network] epochs, 100 when it does not say)."""
     out = out or sys.stdout
     try:
         if fmt not in ("text", "json"):
             raise BadInput(f"--format {fmt}: train writes text or json")
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
             raise BadInput(f"--epochs {epochs}: give a whole number of at least 1")
-        if epochs > 10_000_000:
+        if epochs is not None and epochs > 10_000_000:
             raise BadInput(f"--epochs {epochs}: at most 10,000,000")
-        every = default_log_every(epochs) if log_every is None else log_every
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        if log_every is not None and (isinstance(log_every, bool) or not isinstance(log_every, int)
+                                      or log_every < 1):
             raise BadInput(f"--log-every {log_every}: give a whole number of at least 1")
         spec = _load(path)
+        epochs = spec.epochs if epochs is None else epochs
+        every = default_log_every(epochs) if log_every is None else log_every
     except BadInput as err:
         return _fail(err, path)
     tty = fmt == "text" and _isatty(out)
@@ -195,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--format", default="text", choices=FORMATS)
     r = sub.add_parser("train")
     r.add_argument("spec")
-    r.add_argument("--epochs", type=int, required=True)
+    r.add_argument("--epochs", type=int, default=None)
     r.add_argument("--log-every", type=int, default=None)
     r.add_argument("--format", default="text", choices=("text", "json"))
     e = sub.add_parser("expand")
