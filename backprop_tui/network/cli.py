@@ -71,11 +71,13 @@ EpochChecker = Callable[[Spec, dict[str, np.ndarray]], tuple[float, dict[str, np
 
 
 def run_training(spec: Spec, epochs: int, log_every: int, on_epoch: Callable[[int, float], object] | None = None,
-                 check: bool = True, checker: EpochChecker | None = None) -> report.TrainResult:
+                 check: bool = True, checker: EpochChecker | None = None,
+                 watch: Callable[[int, float, dict[str, np.ndarray]], object] | None = None) -> report.TrainResult:
     """Train with the numpy engine; torch checks the sampled epochs from the engine's own weights.
 
-    `on_epoch(epoch, loss)` is called after every epoch (a progress bar, the app's worker); returning False
-    stops the run early. `checker(spec, start) -> (loss, params after the update)` is torch's side
+    `on_epoch(epoch, loss)` is called after every epoch (a progress bar); returning False stops the run early.
+    `watch(epoch, loss, params)` is the same with the live parameters after the epoch's update (the app's
+    worker; copy what you keep, they change in place); it replaces on_epoch when given. `checker(spec, start) -> (loss, params after the update)` is torch's side
     (default: check.torch_network.check_epoch, in this process).
     """
     sampled = sample_epochs(epochs, log_every) if check else set()
@@ -94,6 +96,8 @@ def run_training(spec: Spec, epochs: int, log_every: int, on_epoch: Callable[[in
             checked.append(ep.epoch)
             if not ok:
                 disagreed.append(ep.epoch)
+        if watch is not None:
+            return watch(ep.epoch, ep.loss, params) is not False
         if on_epoch is not None:
             return on_epoch(ep.epoch, ep.loss) is not False
         return True

@@ -164,20 +164,32 @@ class Content:
     full_width: tuple[int, ...]  # inner width of a bordered box, per layer (+ the loss column last)
     full_rows: tuple[int, ...]  # inner rows of a bordered box, per layer (+ the loss)
     compact_width: tuple[int, ...]  # width of a one-row neuron, per layer (+ the loss)
-    label_width: int  # a weight label, padding included
+    label_width: tuple[int, ...]  # a weight label, padding included, per layer 1..L (index 0 unused)
     loss_label_width: int = 0  # a label on an output → loss edge (the target y)
 
 
+# (style, blank rows between neurons, weight labels), in order of preference
+CANDIDATES = (("full", 1, True), ("full", 0, True), ("full", 1, False), ("full", 0, False),
+              ("compact", 0, True), ("compact", 0, False))
+
+
 def plan(content: Content, width: int, height: int, offsets: dict[int, int] | None = None) -> Layout:
-    """The full style if every layer fits whole; else the compact style (wide layers get markers)."""
+    """The first candidate style that shows every neuron; else the one that shows the most (earlier wins)."""
     offsets = offsets or {}
-    full = _place(content, width, height, offsets, "full")
-    if full is not None and all(len(c.units) == n for c, n in zip(full.columns, content.sizes, strict=False)):
-        return full
-    compact = _place(content, width, height, offsets, "compact")
-    if compact is None or (full is not None and _shown(full) >= _shown(compact)):
-        return full or _place(content, max(width, 1), max(height, 1), offsets, "compact", force=True)  # type: ignore[return-value]
-    return compact
+    best: Layout | None = None
+    for style, gap, labels in CANDIDATES:
+        got = _place(content, width, height, offsets, style, gap, labels)
+        if got is None:
+            continue
+        if all(len(col.units) == n for col, n in zip(got.columns, content.sizes, strict=False)):
+            return got
+        if best is None or _shown(got) > _shown(best):
+            best = got
+    if best is not None:
+        return best
+    forced = _place(content, width, height, offsets, "compact", 0, False, force=True)
+    assert forced is not None
+    return forced
 
 
 def _shown(layout: Layout) -> int:
@@ -189,49 +201,36 @@ def capacity(height: int, box: int, gap: int) -> int:
     return max(1, (height + gap) // (box + gap))
 
 
-def _place(c: Content, width: int, height: int, offsets: dict[int, int], style: str, force: bool = False,
-           ) -> Layout | None:
+def _place(c: Content, width: int, height: int, offsets: dict[int, int], style: str, gap_rows: int,
+           labels: bool, force: bool = False) -> Layout | None:
     n_layers = len(c.sizes)
     widths = list(c.full_width if style == "full" else c.compact_width)
-    col_count = n_layers + 1  # the loss column
-    gap_rows = 1 if style == "full" else 0
-    for labels in (True, False):
-        lw = c.label_width if labels else 0
-        min_gap = lw + MIN_DIAGONAL + 2 if labels else MIN_DIAGONAL + 2
-        loss_gap = max(LOSS_GAP, c.loss_label_width + 4) if labels and c.loss_label_width else LOSS_GAP
-        fixed = sum(widths) + loss_gap
-        spare = width - fixed - min_gap * (n_layers - 1)
-        if spare < 0 and not (force and not labels):
-            continue
-        gap = min(MAX_GAP, min_gap + max(0, spare) // max(1, n_layers - 1))
-        used = fixed + gap * (n_layers - 1)
-        x = max(0, (width - used) // 2)
-        columns: list[Column] = []
-        for layer in range(col_count):
-            n = c.sizes[layer] if layer < n_layers else 1
-            ports = c.sizes[layer - 1] if labels and 0 < layer < n_layers else 0
-            box_h = _box_height(style, c, layer, ports)
-            cap = capacity(height, box_h, gap_rows)
-            if labels and 0 < layer < n_layers and c.sizes[layer - 1] > _cap_of(columns[-1]):
-                break  # a hidden source has no port: drop the labels rather than leave weights unnamed
-            rows, off = window(n, cap, offsets.get(layer, 0))
-            columns.append(_column(layer, x, widths[layer], rows, off, box_h, height, gap_rows))
-            x += widths[layer] + (gap if layer < n_layers - 1 else loss_gap)
-        else:
-            layout = Layout(width, height, style, tuple(columns), (), labels,
-                            by_layer={col.layer: col for col in columns})
-            return _with_edges(layout, c, lw)
-    return None
+    lws = [c.label_width[i] if labels and i else 0 for i in range(n_layers)]
+    min_gaps = [lw + MIN_DIAGONAL + 2 for lw in lws[1:]]
+    loss_gap = max(LOSS_GAP, c.loss_label_width + MIN_DIAGONAL + 2) if labels else LOSS_GAP
+    fixed = sum(widths) + loss_gap
+    spare = width - fixed - sum(min_gaps)
+    if spare < 0 and not force:
+        return None
+    extra = max(0, spare) // max(1, n_layers - 1)
+    gaps = [min(max(MAX_GAP, g), g + extra) for g in min_gaps]
+    x = max(0, (width - fixed - sum(gaps)) // 2)
+    columns: list[Column] = []
+    for layer in range(n_layers + 1):  # the last column: the loss
+        n = c.sizes[layer] if layer < n_layers else 1
+        ports = c.sizes[layer - 1] if labels and 0 < layer < n_layers else 0
+        if ports and (c.sizes[layer - 1] > _cap_of(columns[-1]) or (style == "compact" and ports > 1)):
+            return None  # a source without a port (hidden, or no room): no labels rather than unnamed weights
+        box_h = 1 if style == "compact" else 2 + max(c.full_rows[layer], ports)
+        rows, off = window(n, capacity(height, box_h, gap_rows), offsets.get(layer, 0))
+        columns.append(_column(layer, x, widths[layer], rows, off, box_h, height, gap_rows))
+        x += widths[layer] + (gaps[layer] if layer < n_layers - 1 else loss_gap)
+    layout = Layout(width, height, style, tuple(columns), (), labels, by_layer={col.layer: col for col in columns})
+    return _with_edges(layout, c, lws)
 
 
 def _cap_of(col: Column) -> int:
     return len(col.slots) if not any(s.is_marker for s in col.slots) else 0
-
-
-def _box_height(style: str, c: Content, layer: int, ports: int) -> int:
-    if style == "compact":
-        return 1
-    return 2 + max(c.full_rows[layer], ports)
 
 
 def _column(layer: int, x: int, width: int, rows: list[tuple[int, int, int]], offset: int, box_h: int,
@@ -246,7 +245,7 @@ def _column(layer: int, x: int, width: int, rows: list[tuple[int, int, int]], of
     return Column(layer, x, width, tuple(slots), offset)
 
 
-def _with_edges(layout: Layout, c: Content, label_w: int) -> Layout:
+def _with_edges(layout: Layout, c: Content, label_ws: list[int]) -> Layout:
     edges: list[Edge] = []
     last = len(c.sizes) - 1
     for layer in range(1, last + 2):
@@ -262,6 +261,7 @@ def _with_edges(layout: Layout, c: Content, label_w: int) -> Layout:
                 assert slot is not None
                 y0 = slot.y + slot.height // 2
                 if layer <= last:  # a weight: sloped, then the labelled run into its port
+                    label_w = label_ws[layer]
                     port = _port(inner, i, len(sources))
                     x1 = x2 - label_w - 1 if label_w else x2 - 1
                     edges.append(Edge(layer, s, d.unit, (x0, y0, x1, port), (port, x1 + 1, x2),
