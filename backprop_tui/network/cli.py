@@ -77,8 +77,9 @@ def run_training(spec: Spec, epochs: int, log_every: int, on_epoch: Callable[[in
 
     `on_epoch(epoch, loss)` is called after every epoch (a progress bar); returning False stops the run early.
     `watch(epoch, loss, params)` is the same with the live parameters after the epoch's update (the app's
-    worker; copy what you keep, they change in place); it replaces on_epoch when given. `checker(spec, start) -> (loss, params after the update)` is torch's side
-    (default: check.torch_network.check_epoch, in this process).
+    worker; copy what you keep, they change in place); it replaces on_epoch when given.
+    `checker(spec, start) -> (loss, params after the update)` is torch's side (default:
+    check.torch_network.check_epoch, in this process).
     """
     sampled = sample_epochs(epochs, log_every) if check else set()
     checked: list[int] = []
