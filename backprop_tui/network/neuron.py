@@ -254,16 +254,17 @@ def _weight_table(ctx: Ctx, layer: int, unit: int) -> list[Line]:
         src = unit_name(sizes, layer - 1, i)
         cell = f"{edge_name(sizes, layer, unit, i):<8} {weight_ref(layer, unit, i):<17} {val(float(W[unit, i])):>10}"
         if w_frozen:
-            grad = "frozen: no gradient"
+            grad = "frozen"
         elif not grads_known or d is None:
             grad = f"at step {ctx.reveal.step_of('grad_w', layer)}"
         else:
             g = float(ctx.net.grads[f"fc{layer}.weight"][unit, i])  # type: ignore[index]
             if n_rows == 1:
                 grad = f"δ·{src} = {num(float(d[0, unit]))}·{num(float(a_prev[0, i]))} = {val(g)}"
-            else:
-                pairs = [(float(d[r, unit]), float(a_prev[r, i])) for r in range(n_rows)]
-                grad = f"Σ rows δ·{src} = {_terms(pairs[:3], n_rows)} = {val(g)}"
+            else:  # the batch sum, and the chosen row's term as its product
+                r = ctx.row
+                grad = (f"Σ rows δ·{src} = {val(g)}; row {r}: {num(float(d[r, unit]))}·{num(float(a_prev[r, i]))}"
+                        f" = {val(float(d[r, unit] * a_prev[r, i]))}")
             if update_known:
                 grad += f"   → w = {val(float(ctx.net.updated[f'fc{layer}.weight'][unit, i]))}"
         out.append(Line(f"{cell}   {grad}", "table"))
@@ -272,7 +273,7 @@ def _weight_table(ctx: Ctx, layer: int, unit: int) -> list[Line]:
     b = float(ctx.net.params[f"fc{layer}.bias"][unit])
     bias_cell = f"{'bias':<8} {f'fc{layer}.bias[{unit}]':<17} {val(b):>10}"
     if b_frozen:
-        grad = "frozen: no gradient"
+        grad = "frozen"
     elif not ctx.known("grad_b", layer) or d is None:
         grad = f"at step {ctx.reveal.step_of('grad_b', layer)}"
     else:

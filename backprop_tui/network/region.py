@@ -29,7 +29,10 @@ class RegionMap:
 
 
 def applies(spec: Spec) -> bool:
-    return spec.sizes[0] == 2
+    """2 input features and classes to predict (class labels, or 0/1 targets) over at least 2 rows."""
+    if spec.sizes[0] != 2 or len(spec.x) < 2:
+        return False
+    return spec.labels is not None or bool(np.isin(spec.y, (0.0, 1.0)).all())
 
 
 def true_classes(spec: Spec) -> np.ndarray:

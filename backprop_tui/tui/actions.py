@@ -31,10 +31,14 @@ class DialogActions(Base):
         self.action_help_always()
 
     def action_help_always(self) -> None:
+        """f1 and the palette's Help: the help of the screen on top (and f1 again closes it)."""
         from backprop_tui.tui.screens.help import HelpScreen
+        from backprop_tui.tui.screens.network import NetworkScreen
 
         if isinstance(self.screen, HelpScreen):
             self.screen.action_close()
+        elif isinstance(self.screen, NetworkScreen):
+            self.screen.action_help()
         elif len(self.screen_stack) == 1:
             self.push_screen(HelpScreen())
 
@@ -73,7 +77,7 @@ class DialogActions(Base):
         if self.has_network:
             self.uninstall_screen(NETWORK)
         # installed, so that popping it to walk a neuron's chain keeps it (and its training) for `w`
-        self.install_screen(NetworkScreen(spec, check=self.check_enabled), NETWORK)
+        self.install_screen(NetworkScreen(spec, check=self.check_enabled, path=path), NETWORK)
         self.push_screen(NETWORK)
         self.refresh_bindings()
 

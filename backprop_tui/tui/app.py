@@ -291,7 +291,7 @@ class BackpropApp(DialogActions, App[int]):
     # -- focus, files, dialogs ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "network" and not self.has_network:
-            return None  # shown only once a network has been opened: back to it from a neuron's chain
+            return False  # shown only once a network has been opened: back to it from a neuron's chain
         if action in TYPING_KEYS:
             if len(self.screen_stack) > 1:
                 return False  # a dialog is open: its keys are its own

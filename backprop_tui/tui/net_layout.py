@@ -132,7 +132,7 @@ def window(n: int, cap: int, offset: int) -> tuple[list[tuple[int, int, int]], i
         return [(i, i, i) for i in range(head)] + [(-1, head, n - tail - 1)] + \
             [(i, i, i) for i in range(n - tail, n)], 0
     head = cap - tail - 2
-    if head < 1 or offset + head >= n - tail:  # scrolled to the end: one marker above, the rest in view
+    if head < 1 or offset + head >= n - tail - 1:  # at the end (a middle marker would hide one unit or none)
         start = n - (cap - 1)
         return [(-1, 0, start - 1)] + [(i, i, i) for i in range(start, n)], start
     return [(-1, 0, offset - 1)] + [(i, i, i) for i in range(offset, offset + head)] + \
@@ -170,7 +170,7 @@ class Content:
 
 # (style, blank rows between neurons, weight labels), in order of preference
 CANDIDATES = (("full", 1, True), ("full", 0, True), ("full", 1, False), ("full", 0, False),
-              ("compact", 0, True), ("compact", 0, False))
+              ("compact", 1, True), ("compact", 1, False), ("compact", 0, True), ("compact", 0, False))
 
 
 def plan(content: Content, width: int, height: int, offsets: dict[int, int] | None = None) -> Layout:

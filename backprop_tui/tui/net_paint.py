@@ -19,6 +19,7 @@ from backprop_tui.tui.net_layout import MARKER, Column, Edge, Layout, Slot
 if TYPE_CHECKING:
     from backprop_tui.tui.widgets.net_diagram import NetDiagram
 
+DENSE = 48  # more edges than this: all thin
 ROW_OF = {"z": 0, "a": 1, "grad_a": 2, "fprime": 2, "delta": 2}
 
 
@@ -57,10 +58,14 @@ def paint(d: NetDiagram, canvas: Canvas, layout: Layout) -> None:
     loss_style = d._st("diagram--box")
     for e in (e for e in layout.edges if e.layer > v.spec.layers):
         _loss_edge(d, canvas, e, loss_style, hot=focus.kind == "loss")
+    dense = len(weights) > DENSE
     for e in order:
         w = float(params[f"fc{e.layer}.weight"][e.dst, e.src])
         picked = (e.layer, e.src, e.dst) in into_cursor
         style, thick = sign_style(w, scales[e.layer], bold=picked)
+        if dense and not picked:  # many edges: thin, and the weak ones faint, so the picture stays legible
+            thick = False
+            style = style + Style(bold=False) if abs(w) > 0.66 * scales[e.layer] else style + Style(dim=True)
         x0, y0, x1, y1 = e.slope
         canvas.line(x0, y0, x1, y1, style, thick or picked)
         y, xa, xb = e.run
