@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_open.add_argument("--press", help="headless: comma-separated Textual key names to press, e.g. n,n,right")
     p_open.add_argument("--screenshot", metavar="OUT.svg", help="headless: write an SVG screenshot and exit")
     p_open.add_argument("--size", default="100x30", help="headless screen size COLSxROWS (default 100x30)")
+    p_open.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                        help="headless: the longest wait for the checks and any training the keys started "
+                             "(default 120); past it nothing is written and the status is 2")
 
     p_trace = sub.add_parser("trace", help="print every step of a program or network, checked by torch")
     p_trace.add_argument("file", help="program file, network spec (.toml), or - for stdin")
@@ -171,7 +174,9 @@ def open_command(args: argparse.Namespace) -> int:
                        "or `backprop-tui trace`")
     from backprop_tui.tui.launch import launch
 
-    return launch(args.file, press=press, screenshot=args.screenshot, size=size)
+    if not (args.timeout > 0 and args.timeout < 1e6):
+        raise BadInput(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+    return launch(args.file, press=press, screenshot=args.screenshot, size=size, timeout=args.timeout)
 
 
 def _check_scripted(path: str | None, screenshot: str) -> None:

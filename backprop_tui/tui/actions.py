@@ -77,7 +77,9 @@ class DialogActions(Base):
         if self.has_network:
             self.uninstall_screen(NETWORK)
         # installed, so that popping it to walk a neuron's chain keeps it (and its training) for `w`
-        self.install_screen(NetworkScreen(spec, check=self.check_enabled, path=path), NETWORK)
+        trace_checker, epoch_checker = getattr(self, "network_checkers", None) or (None, None)
+        self.install_screen(NetworkScreen(spec, check=self.check_enabled, path=path, trace_checker=trace_checker,
+                                          epoch_checker=epoch_checker), NETWORK)
         self.push_screen(NETWORK)
         self.refresh_bindings()
 

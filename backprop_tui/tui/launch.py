@@ -35,8 +35,12 @@ def _stdin_from_terminal() -> None:
 
 
 def launch(path: str | None, press: list[str] | None = None, screenshot: str | None = None,
-           size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0) -> int:
-    """Run the app; with `screenshot`, headless: press the keys, wait for the checks, save an SVG."""
+           size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0,
+           network_checkers=None) -> int:
+    """Run the app; with `screenshot`, headless: press the keys, wait for what they started (torch's checks,
+    a network's training) and save an SVG. The wait is bounded by `timeout` seconds: past it nothing is
+    written, a message goes to stderr and the status is 2. `network_checkers`: (trace, epoch) checkers for
+    the network screen (tests)."""
     import gc
 
     # Start-up allocates much and frees little: no garbage collection until the first frame is drawn (the
@@ -57,6 +61,7 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         if path is not None and error is None and is_network_spec(path, text):
             network, text, save_path = (path, text), SEED_CHAIN, None
         app = BackpropApp(text, save_path, checker=checker, error=error, network=network)
+        app.network_checkers = network_checkers
     except BaseException:
         gc.enable()
         raise
@@ -71,11 +76,28 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         if screenshot is None:
             return
         deadline = time.monotonic() + timeout
-        while not app.check_settled() and time.monotonic() < deadline:
+        while not settled() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+        if not settled():
+            print(f"backprop-tui: --screenshot {screenshot}: still {busy()} after {timeout:g} s; nothing "
+                  "written (give --timeout more seconds, or fewer epochs)", file=sys.stderr)
+            app.exit(return_code=2)
+            return
         await pilot.pause()
         Path(screenshot).write_text(app.export_screenshot(), encoding="utf-8")
         app.exit(0)
+
+    def waiting() -> list:
+        """The screens on the stack with work under way (a network's training or checks)."""
+        return [s for s in app.screen_stack if hasattr(s, "check_settled") and not s.check_settled()]
+
+    def settled() -> bool:
+        return app.check_settled() and not waiting()
+
+    def busy() -> str:
+        if any(getattr(s, "training", False) for s in waiting()):
+            return "training"
+        return "waiting for torch's checks"
 
     auto = pilot_run if (keys or screenshot) else None
     headless = screenshot is not None

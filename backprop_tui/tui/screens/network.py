@@ -253,8 +253,6 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
 
     # -- views -------------------------------------------------------------------------------------
     def refresh_views(self) -> None:
-        if not self.is_mounted:
-            return
         self.query_one(NetDiagram).show(self.view())
         self.query_one("#net-step-text", Static).update(
             step_text(self.net, self.k, self.check_enabled, self.torch_error, self.cell))
