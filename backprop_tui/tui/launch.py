@@ -78,9 +78,9 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         deadline = time.monotonic() + timeout
         while not settled() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        if not settled():
-            print(f"backprop-tui: --screenshot {screenshot}: still {busy()} after {timeout:g} s; nothing "
-                  "written (give --timeout more seconds, or fewer epochs)", file=sys.stderr)
+        if not settled():  # said on stderr once the app has let go of the terminal
+            failure.append(f"backprop-tui: --screenshot {screenshot}: still {busy()} after {timeout:g} s; "
+                           "nothing written (give --timeout more seconds, or train fewer epochs)")
             app.exit(return_code=2)
             return
         await pilot.pause()
@@ -99,10 +99,13 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
             return "training"
         return "waiting for torch's checks"
 
+    failure: list[str] = []
     auto = pilot_run if (keys or screenshot) else None
     headless = screenshot is not None
     result = app.run(headless=headless, size=size if headless else None, auto_pilot=auto)
     gc.enable()  # in case the app ended before its first frame
+    for line in failure:
+        print(line, file=sys.stderr)
     code = app.return_code
     return code if code is not None else (result or 0)
 

@@ -69,14 +69,14 @@ def test_figures_appear_only_once_the_steps_reach_them(mazur):
 
 
 def test_reveal_knows_the_step_of_each_figure(mazur):
-    _, net, _, reveal = mazur
+    _, _net, _, reveal = mazur
     assert [reveal.step_of(f, 1) for f in ("z", "a", "grad_a", "fprime", "delta", "grad_w")] == [1, 2, 11, 12, 13, 14]
     assert reveal.step_of("loss", 0) == 5 and reveal.focus_at(9).kind == "weights"
     assert reveal.focus_at(0).kind == "start"
 
 
 def test_the_loss_step_shows_its_numbers_with_its_own_normaliser(mazur):
-    spec, net, p, _ = mazur
+    _spec, net, _p, _ = mazur
     assert "½·((0.751365 − 0.01)² + (0.772928 − 0.99)²) = 0.298371" in net.steps[4].formula
     a, y = np.array([[0.5, 0.25]]), np.array([[1.0, 0.0]])
     assert loss_numbers("mse", "sigmoid", a, y) == "(1/2)·((0.5 − 1)² + (0.25 − 0)²)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -19,7 +20,7 @@ def content(sizes, label=8, full=14, compact=10) -> Content:
 @pytest.mark.parametrize(("n", "cap"), [(20, 9), (20, 5), (14, 4), (100, 12), (5, 3)])
 @pytest.mark.parametrize("offset", [0, 1, 5, 9, 50])
 def test_a_window_shows_or_counts_every_unit_once(n, cap, offset):
-    slots, got = window(n, cap, offset)
+    slots, _got = window(n, cap, offset)
     assert len(slots) <= max(cap, 3)
     covered = []
     for unit, first, last in slots:
@@ -46,7 +47,7 @@ def test_the_2_2_2_network_gets_bordered_boxes_and_a_label_row_for_each_weight()
     rows = {(e.layer, e.run_y) for e in weights}
     assert len(rows) == 8  # each label on its own row of its gap: none collide
     for e in weights:
-        x, y, w, h = lay.box(e.layer, e.dst)
+        x, y, _w, h = lay.box(e.layer, e.dst)
         assert y < e.run_y < y + h - 1 and e.run[2] == x - 1  # the port is on the target's left side
         assert e.label_x + e.label_w <= x - 1
     assert len([e for e in lay.edges if e.layer == 3]) == 2  # both outputs feed the loss
@@ -55,7 +56,7 @@ def test_the_2_2_2_network_gets_bordered_boxes_and_a_label_row_for_each_weight()
 def test_columns_do_not_overlap_and_stay_inside():
     lay = plan(content((2, 4, 1)), 100, 24)
     xs = [(c.x, c.x + c.width) for c in lay.columns]
-    assert all(a[1] < b[0] for a, b in zip(xs, xs[1:], strict=False))
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(xs))
     assert xs[0][0] >= 0 and xs[-1][1] <= 100
 
 
@@ -89,7 +90,7 @@ def test_braille_line_starts_and_ends_in_the_right_cells():
                                         (1e-8, 3e-8), (12.5, 12345.0)])
 def test_y_ticks_are_evenly_spaced_round_and_cover_the_losses(lo, hi):
     ticks = nice_ticks(lo, hi, 5)
-    steps = {round(b - a, 12) for a, b in zip(ticks, ticks[1:], strict=False)}
+    steps = {round(b - a, 12) for a, b in itertools.pairwise(ticks)}
     assert len(steps) == 1  # evenly spaced: no tick missing
     assert ticks[0] <= lo and ticks[-1] >= hi and 2 <= len(ticks) <= 5
     labels = tick_labels(ticks)
@@ -101,7 +102,7 @@ def test_y_ticks_are_evenly_spaced_round_and_cover_the_losses(lo, hi):
 def test_epoch_ticks_are_whole_and_cover_the_run(epochs):
     ticks = epoch_ticks(epochs)
     assert all(isinstance(t, int) for t in ticks) and ticks[-1] >= epochs and len(ticks) <= 6
-    steps = {b - a for a, b in zip(ticks, ticks[1:], strict=False)}
+    steps = {b - a for a, b in itertools.pairwise(ticks)}
     assert len(steps) <= 1
 
 
