@@ -132,9 +132,8 @@ def _unit_lines(ctx: Ctx, layer: int, unit: int) -> list[Line]:
     W = ctx.net.params[f"fc{layer}.weight"]
     b = float(ctx.net.params[f"fc{layer}.bias"][unit])
     a_prev = p.acts[layer - 1][row]
-    out = [Line(f"{name} = {neuron_ref(layer, unit)} · {act} · data row {row} of {len(spec.x)}"
-                f"   (c: this neuron as a chain)", "head")]
-    out += _weight_table(ctx, layer, unit)
+    out = [Line(f"{name} = {neuron_ref(layer, unit)} · {act} · data row {row} of {len(spec.x)} · c: as a chain",
+                "head")]
     n_in = sizes[layer - 1]
     pairs = [(float(W[unit, i]), float(a_prev[i])) for i in range(n_in)]
     z, a = float(p.zs[layer][row, unit]), float(p.acts[layer][row, unit])
@@ -156,7 +155,7 @@ def _unit_lines(ctx: Ctx, layer: int, unit: int) -> list[Line]:
         out.append(Line("full precision: " + ", ".join(t for t in known if t), "full"))
     if layer == L and spec.output != "softmax" and spec.loss == "cross_entropy":
         out.append(Line("the outputs are logits: cross-entropy applies softmax itself", "note"))
-    return out
+    return out + _weight_table(ctx, layer, unit)
 
 
 def _backward_lines(ctx: Ctx, layer: int, unit: int, a: float) -> list[Line]:
@@ -237,49 +236,53 @@ def _grad_out_text(spec: Spec, p: Pass, row: int, unit: int) -> str:
 
 
 def _weight_table(ctx: Ctx, layer: int, unit: int) -> list[Line]:
-    """One row per incoming weight: its ends, its nn.Linear name, its value, ∂L/∂w as a product, the update."""
+    """Two lines per incoming weight: its ends, nn.Linear name, value (and updated value); then ∂L/∂w as the
+    product of its factors (for a batch, the sum over rows and the chosen row's term)."""
     spec, sizes, p = ctx.spec, ctx.spec.sizes, ctx.p
     W = ctx.net.params[f"fc{layer}.weight"]
     n_rows = len(spec.x)
     d = p.deltas[layer]
     a_prev = p.acts[layer - 1]
     w_frozen = f"fc{layer}.weight" in spec.freeze
-    b_frozen = f"fc{layer}.bias" in spec.freeze
-    grads_known = ctx.known("grad_w", layer)
+    grads_known = ctx.known("grad_w", layer) and d is not None
     update_known = ctx.known("update_w", layer)
-    head = f"{'in':<8} {'nn.Linear':<17} {'w':>10}   ∂L/∂w"
-    out = [Line(head, "table-head")]
+    out = [Line("incoming weights, w and ∂L/∂w", "table-head")]
     n_in = sizes[layer - 1]
+    width = max(len(weight_ref(layer, unit, n_in - 1)), len(f"fc{layer}.bias[{unit}]"))
     for i in range(min(n_in, MAX_WEIGHT_ROWS)):
         src = unit_name(sizes, layer - 1, i)
-        cell = f"{edge_name(sizes, layer, unit, i):<8} {weight_ref(layer, unit, i):<17} {val(float(W[unit, i])):>10}"
+        ref = weight_ref(layer, unit, i)
+        head = f"{edge_name(sizes, layer, unit, i):<7} {ref:<{width}}  w = {val(float(W[unit, i]))}"
+        if update_known and not w_frozen:
+            head += f"  → {val(float(ctx.net.updated[f'fc{layer}.weight'][unit, i]))} updated"
+        out.append(Line(head, "table"))
         if w_frozen:
-            grad = "frozen"
+            out.append(Line("  └ frozen: no gradient, not updated", "pending"))
         elif not grads_known or d is None:
-            grad = f"at step {ctx.reveal.step_of('grad_w', layer)}"
+            out.append(Line(f"  └ ∂L/∂w: at step {ctx.reveal.step_of('grad_w', layer)}", "pending"))
         else:
             g = float(ctx.net.grads[f"fc{layer}.weight"][unit, i])  # type: ignore[index]
             if n_rows == 1:
-                grad = f"δ·{src} = {num(float(d[0, unit]))}·{num(float(a_prev[0, i]))} = {val(g)}"
+                text = f"∂L/∂w = δ·{src} = {num(float(d[0, unit]))}·{num(float(a_prev[0, i]))} = {val(g)}"
             else:  # the batch sum, and the chosen row's term as its product
                 r = ctx.row
-                grad = (f"Σ rows δ·{src} = {val(g)}; row {r}: {num(float(d[r, unit]))}·{num(float(a_prev[r, i]))}"
-                        f" = {val(float(d[r, unit] * a_prev[r, i]))}")
-            if update_known:
-                grad += f"   → w = {val(float(ctx.net.updated[f'fc{layer}.weight'][unit, i]))}"
-        out.append(Line(f"{cell}   {grad}", "table"))
+                text = (f"∂L/∂w = Σ rows δ·{src} = {val(g)}; row {r}: {num(float(d[r, unit]))}·"
+                        f"{num(float(a_prev[r, i]))} = {val(float(d[r, unit] * a_prev[r, i]))}")
+            out.append(Line("  └ " + text, "known"))
     if n_in > MAX_WEIGHT_ROWS:
-        out.append(Line(f"… {n_in - MAX_WEIGHT_ROWS} more weights (m: the matrix view shows them all)", "table"))
+        out.append(Line(f"… {n_in - MAX_WEIGHT_ROWS} more weights (m: the matrix view shows them all)", "note"))
     b = float(ctx.net.params[f"fc{layer}.bias"][unit])
-    bias_cell = f"{'bias':<8} {f'fc{layer}.bias[{unit}]':<17} {val(b):>10}"
+    b_frozen = f"fc{layer}.bias" in spec.freeze
+    head = f"{'bias':<7} {f'fc{layer}.bias[{unit}]':<{width}}  b = {val(b)}"
+    if ctx.known("update_b", layer) and not b_frozen:
+        head += f"  → {val(float(ctx.net.updated[f'fc{layer}.bias'][unit]))} updated"
+    out.append(Line(head, "table"))
     if b_frozen:
-        grad = "frozen"
+        out.append(Line("  └ frozen: no gradient, not updated", "pending"))
     elif not ctx.known("grad_b", layer) or d is None:
-        grad = f"at step {ctx.reveal.step_of('grad_b', layer)}"
+        out.append(Line(f"  └ ∂L/∂b: at step {ctx.reveal.step_of('grad_b', layer)}", "pending"))
     else:
         gb = float(ctx.net.grads[f"fc{layer}.bias"][unit])  # type: ignore[index]
-        grad = f"δ = {val(gb)}" if n_rows == 1 else f"Σ rows δ = {val(gb)}"
-        if ctx.known("update_b", layer):
-            grad += f"   → b = {val(float(ctx.net.updated[f'fc{layer}.bias'][unit]))}"
-    out.append(Line(f"{bias_cell}   {grad}", "table"))
+        out.append(Line("  └ " + (f"∂L/∂b = δ = {val(gb)}" if n_rows == 1 else f"∂L/∂b = Σ rows δ = {val(gb)}"),
+                        "known"))
     return out

@@ -124,7 +124,8 @@ def window(n: int, cap: int, offset: int) -> tuple[list[tuple[int, int, int]], i
     """
     if n <= cap:
         return [(i, i, i) for i in range(n)], 0
-    cap = max(cap, 3)
+    if cap < 3:  # room for a neuron and a marker at most: the rest is counted, never cut silently
+        return ([(0, 0, 0), (-1, 1, n - 1)] if cap == 2 else [(-1, 0, n - 1)]), 0
     tail = 2 if cap >= 7 else 1
     offset = max(0, offset)
     if offset == 0:
@@ -190,6 +191,16 @@ def plan(content: Content, width: int, height: int, offsets: dict[int, int] | No
     forced = _place(content, width, height, offsets, "compact", 0, False, force=True)
     assert forced is not None
     return forced
+
+
+def full_height(content: Content, gap: int = 1) -> int:
+    """Rows the bordered style needs to show every neuron (ports for every weight label), `gap` rows apart."""
+    need = 0
+    for layer, n in enumerate(content.sizes):
+        ports = content.sizes[layer - 1] if layer else 0
+        box = 2 + max(content.full_rows[layer], ports)
+        need = max(need, n * box + (n - 1) * gap)
+    return need
 
 
 def _shown(layout: Layout) -> int:

@@ -58,7 +58,7 @@ def paint(d: NetDiagram, canvas: Canvas, layout: Layout) -> None:
     loss_style = d._st("diagram--box")
     for e in (e for e in layout.edges if e.layer > v.spec.layers):
         _loss_edge(d, canvas, e, loss_style, hot=focus.kind == "loss")
-    dense = len(weights) > DENSE
+    dense = len(weights) > DENSE or layout.style == "compact"
     for e in order:
         w = float(params[f"fc{e.layer}.weight"][e.dst, e.src])
         picked = (e.layer, e.src, e.dst) in into_cursor

@@ -49,7 +49,8 @@ def test_hidden_neuron_arithmetic_is_mazurs(mazur):
     assert "a = sigmoid(z) = sigmoid(0.3775) = 0.59327" in text
     assert "∂L/∂a = Σ δ·w over o1, o2 = 0.138499·0.4 + (−0.0380982)·0.5 = 0.0363503" in text
     assert "δ = ∂L/∂z = ∂L/∂a · sigmoid'(z) = 0.0363503·0.241301 = 0.00877135" in text
-    assert "x1→h1    fc1.weight[0,0]" in text and "δ·x1 = 0.00877135·0.05 = 0.000438568" in text
+    assert "x1→h1   fc1.weight[0,0]  w = 0.15  → 0.149781 updated" in text
+    assert "∂L/∂w = δ·x1 = 0.00877135·0.05 = 0.000438568" in text
     assert "a = 0.5932699921071872" in text  # full precision for the selected neuron
 
 
@@ -57,13 +58,13 @@ def test_output_neuron_gives_de_dw5(mazur):
     text = "\n".join(lines(mazur, 2, 0))
     assert "∂L/∂a = (a − y)/N = (0.751365 − 0.01)/1 = 0.741365" in text
     assert "δ·h1 = 0.138499·0.59327 = 0.082167" in text  # dE/dw5 = 0.082167041
-    assert "→ w = 0.358916" in text  # Mazur's updated w5 = 0.35891648
+    assert "h1→o1   fc2.weight[0,0]  w = 0.4  → 0.358916 updated" in text  # Mazur: 0.35891648
 
 
 def test_figures_appear_only_once_the_steps_reach_them(mazur):
     after_forward = "\n".join(lines(mazur, 2, 0, k=4))
     assert "a = sigmoid(z) = sigmoid(1.10591) = 0.751365" in after_forward
-    assert "δ = ∂L/∂a · f'(z): at step 8" in after_forward and "at step 9" in after_forward
+    assert "δ = ∂L/∂a · f'(z): at step 8" in after_forward and "∂L/∂w: at step 9" in after_forward
     at_start = "\n".join(lines(mazur, 2, 0, k=0))
     assert "z = Σ w·a + b: at step 3" in at_start and "0.751365" not in at_start
 

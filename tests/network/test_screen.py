@@ -138,7 +138,7 @@ async def test_detail_panel_writes_out_the_selected_neuron() -> None:
 
 async def test_a_wide_layer_has_markers_and_scrolls_with_the_cursor() -> None:
     app = host("mlp-seed", check=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         diagram = screen.query_one(NetDiagram)
         await pilot.pause()
@@ -202,7 +202,7 @@ async def test_training_updates_the_diagram_and_can_be_paused() -> None:
         assert "Epoch [400/400]" in text and "agreed" in text
         assert screen.last_result.ok
         assert not np.array_equal(screen.spec.params["fc1.weight"], before)
-        assert screen.k == 0 and screen.net.spec is screen.spec  # a fresh pass of the trained network
+        assert screen.current.phase == "loss" and screen.net.spec is screen.spec  # the trained forward pass
 
 
 async def test_saved_parameters_reopen_identically(tmp_path) -> None:

@@ -96,6 +96,7 @@ class TrainingMixin(Base):
         self.spec = replace(self.spec, lr=lr)
         self.training = True
         self.remove_class("-untrained")
+        self.fit_panels()
         self.paused.clear()
         self.epoch, self.epochs_total = 0, epochs
         self.losses, self.live_loss, self.live_params = [], None, dict(self.spec.params)
@@ -202,13 +203,21 @@ class TrainingMixin(Base):
         diverged = "" if np.isfinite(res.final_loss) else \
             f" · the loss diverged: with lr {short(self.spec.lr)} the steps overshoot; try a smaller lr"
         self.message = (f"trained {res.epochs} epochs{stopped}: loss {loss_text(res.losses[0])} → "
-                        f"{loss_text(res.final_loss)}" + diverged +
-                        ("" if res.ok or not self.check_enabled else " · torch DISAGREED"))
+                        f"{loss_text(res.final_loss)}" + diverged + self._epochs_verdict(res))
         self.spec = self.spec.with_params(res.params)
         self.query_one(DecisionMap).show(self.spec, self.spec.params)
-        self.k = 0
         with np.errstate(all="ignore"):
-            self.install(trace(self.spec))
+            net = trace(self.spec)
+        self.k = max((s.index + 1 for s in net.steps if s.phase == "loss"), default=0)  # the trained forward pass
+        self.install(net)
+
+    def _epochs_verdict(self, res: TrainResult) -> str:
+        if not self.check_enabled or not res.checked_epochs:
+            return ""
+        n = len(res.checked_epochs)
+        if res.ok:
+            return f" · ✓ torch: {n} epochs checked"
+        return f" · ✗ torch DISAGREES at epoch {res.disagreed_epochs[0]} ({len(res.disagreed_epochs)} of {n})"
 
     # -- keeping what was trained ------------------------------------------------------------------------------------
     def action_save(self) -> None:

@@ -49,7 +49,8 @@ from backprop_tui.tui.widgets.net_training import LossPlot, NumberInput
 TraceChecker = Callable[[NetTrace], NetTrace]
 PANELS = ("step", "neuron", "training")
 STEPPING = {"next", "previous", "first", "last", "finish_forward", "run_backward", "update"}
-SMALL_HEIGHT, SMALL_WIDTH, TALL_HEIGHT = 30, 90, 38
+SMALL_HEIGHT, SMALL_WIDTH, TALL_HEIGHT = 34, 90, 42
+MIDDLE_ROWS = (7, 18)  # the step and neuron panels: at least, at most (the diagram has the rest)
 
 
 class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
@@ -65,27 +66,25 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
     NetworkScreen #net-steps { width: 40%; max-width: 46; }
     NetworkScreen #net-matrix { width: 1fr; }
     NetworkScreen #net-tabs { display: none; height: 1; background: $panel; padding: 0 1; }
-    NetworkScreen #net-middle { height: auto; max-height: 11; }
-    NetworkScreen #net-step { width: 1fr; height: auto; max-height: 11; border: round $primary 60%;
+    NetworkScreen #net-middle { height: auto; max-height: 18; }
+    NetworkScreen #net-step { width: 1fr; height: auto; max-height: 18; border: round $primary 60%;
                               padding: 0 1; }
-    NetworkScreen #net-detail { width: 1fr; height: auto; max-height: 11; border: round $primary 60%;
+    NetworkScreen #net-detail { width: 1fr; height: auto; max-height: 18; border: round $primary 60%;
                                 padding: 0 1; }
     NetworkScreen #net-train { height: 11; }
-    NetworkScreen.-untrained #net-train { height: 6; }
-    NetworkScreen.-untrained #net-log { display: none; }
     NetworkScreen #net-controls { width: 24; border: round $primary 60%; }
     NetworkScreen #net-controls Input { margin: 0; height: 1; border: none; padding: 0 1; }
     NetworkScreen #net-controls Static { height: auto; color: $foreground-muted; }
-    NetworkScreen #net-plot { width: 2fr; border: round $primary 60%; }
-    NetworkScreen #net-map { width: 1fr; max-width: 44; border: round $primary 60%; }
-    NetworkScreen #net-log { width: 1fr; max-width: 40; border: round $primary 60%; }
+    NetworkScreen #net-plot { width: 1fr; border: round $primary 60%; }
+    NetworkScreen #net-map { width: 34; border: round $primary 60%; }
+    NetworkScreen #net-log { width: 36; border: round $primary 60%; }
     NetworkScreen #net-spark { display: none; height: 1; padding: 0 1; color: $foreground-muted; }
     NetworkScreen #net-status { height: 1; background: $panel; padding: 0 1; }
     NetworkScreen.-no-map #net-map { display: none; }
     NetworkScreen.-medium #net-log { display: none; }
     NetworkScreen.-medium #net-train { height: 9; }
-    NetworkScreen.-medium #net-middle, NetworkScreen.-medium #net-step,
-    NetworkScreen.-medium #net-detail { max-height: 9; }
+    NetworkScreen.-untrained #net-train { height: 6; }
+    NetworkScreen.-untrained #net-log { display: none; }
     NetworkScreen.-small #net-tabs { display: block; }
     NetworkScreen.-small #net-middle { max-height: 7; }
     NetworkScreen.-small #net-step, NetworkScreen.-small #net-detail { max-height: 7; }
@@ -192,6 +191,7 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         self.set_class(True, f"-panel-{self.panel}")
         self.set_class(True, "-untrained")
         self.query_one(DecisionMap).show(self.spec, self.spec.params)
+        self.query_one(ProgressBar).update(total=self.spec.epochs, progress=0)  # a still bar, not a pulse
         self.install(self.net)
         self._size_classes(self.app.size.width, self.app.size.height)
 
@@ -203,7 +203,26 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         self.set_class(small, "-small")
         self.set_class(not small and height < TALL_HEIGHT, "-medium")
         self._tabs()
+        self.fit_panels()
         self.refresh_bindings()
+
+    def fit_panels(self) -> None:
+        """The diagram comes first: it gets the rows to show every neuron in full if it can, and the step and
+        neuron panels share what is left (between MIDDLE_ROWS); on small screens the panels take turns."""
+        width, height = self.app.size
+        lo, hi = MIDDLE_ROWS
+        rows = lo if self.has_class("-small") else hi
+        if not self.has_class("-small"):
+            train = 6 if self.has_class("-untrained") else 9 if self.has_class("-medium") else 11
+            room = height - 2 - train - 2  # status, footer, the training row, the diagram's border
+            for want in self.query_one(NetDiagram).rows_wanted(width - 2):
+                if room - want >= lo:
+                    rows = min(hi, room - want)
+                    break
+            else:
+                rows = lo
+        for sel in ("#net-middle", "#net-step", "#net-detail"):
+            self.query_one(sel).styles.max_height = rows
 
     def remote(self) -> RemoteChecker:
         if self._remote is None:

@@ -25,7 +25,7 @@ from backprop_tui.network.neuron import unit_name
 from backprop_tui.network.reveal import Focus, Reveal
 from backprop_tui.network.spec import Spec
 from backprop_tui.tui.net_canvas import Canvas
-from backprop_tui.tui.net_layout import Content, Layout, Slot, plan, scroll_to, window
+from backprop_tui.tui.net_layout import Content, Layout, Slot, full_height, plan, scroll_to, window
 
 POSITIVE, NEGATIVE = "#2f8fd8", "#f59322"  # TensorFlow Playground's blue and orange
 
@@ -163,7 +163,7 @@ class NetDiagram(Widget, can_focus=True):
         if layer == 0:
             return rows[0][0]
         known = [t for t, s in rows if s != "diagram--unknown"]
-        return known[-1] if known else rows[0][0]
+        return known[-1] if known else "?"
 
     def _back_row(self, layer: int, unit: int) -> tuple[str, str]:
         """δ as the backward pass reaches it: ∂L/∂a, then f'(z), then δ itself."""
@@ -208,10 +208,11 @@ class NetDiagram(Widget, can_focus=True):
             inner = max([len(t) for t in texts] + [len(nm) + 2 for nm in names] + [5])
             bias = 0 if layer == 0 else max(len(f"b {v4(float(self._params()[f'fc{layer}.bias'][u]))}")
                                             for u in shown) + 5
-            full_w.append(max(inner + 2, bias + max(len(nm) for nm in names)) + 2)
+            marker = len(f"⋮ {n} more") if n > 3 else 0  # a wide layer's marker must fit its column
+            full_w.append(max(inner + 2, bias + max(len(nm) for nm in names), marker) + 2)
             rows_n.append(1 if layer == 0 else 3)
-            compact_w.append(max(len(nm) + 1 + len(self.compact_value(layer, u, zs, acts)) for u, nm in
-                                 zip(shown, names, strict=True)) + 1)
+            compact_w.append(max([len(nm) + 1 + len(self.compact_value(layer, u, zs, acts)) for u, nm in
+                                  zip(shown, names, strict=True)] + [marker]) + 1)
         loss_text = self._loss_text()
         full_w.append(max(len(loss_text), len(self._loss_title())) + 4)
         rows_n.append(1)
@@ -221,6 +222,15 @@ class NetDiagram(Widget, can_focus=True):
                              for s in range(min(sizes[layer - 1], 12))) + 2 for layer in range(1, L + 1)]
         loss_label = max(len(f"y {v4(float(t))}") for t in spec.y[v.row]) + 1
         return Content(tuple(sizes), tuple(full_w), tuple(rows_n), tuple(compact_w), tuple(label_w), loss_label)
+
+    def rows_wanted(self, width: int) -> list[int]:
+        """The heights that show every neuron, best first: bordered boxes apart, then touching; one-row
+        neurons apart, then touching."""
+        if self.view is None:
+            return []
+        c = self.content(True)
+        tallest = max(c.sizes)
+        return [full_height(c, 1), full_height(c, 0), 2 * tallest - 1, tallest]
 
     def _loss_title(self) -> str:
         v = self.view

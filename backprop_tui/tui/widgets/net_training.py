@@ -82,8 +82,8 @@ class LossPlot(PlotextPlot):
             plt.vline(first, "magenta")
             plt.title(f"diverged at epoch {first} (loss {ys[first - 1]}); {len(bad)} such epoch"
                       f"{'s' if len(bad) > 1 else ''}")
-        xt = epoch_ticks(total, max(2, min(6, width // 10)))
-        plt.xlim(min(xt[0], 1), max(xt[-1], total))
+        xt = [t for t in epoch_ticks(total, max(2, min(6, width // 10))) if t <= total]
+        plt.xlim(min(xt[0], 1), total)
         plt.xticks(xt, [str(t) for t in xt])
         plt.xlabel("epoch")
         self.refresh()
