@@ -39,13 +39,14 @@ class Canvas:
     def line(self, x0: int, y0: int, x1: int, y1: int, style: Style, thick: bool = False) -> None:
         """A sloped line in braille dots, from the centre of cell (x0, y0) to that of (x1, y1)."""
         style = self._on_base(style)
-        for (x, y), bits in line_dots(x0, y0, x1, y1, thick).items():
-            if not self.inside(x, y):
-                continue
-            merged = self.dots.get((x, y), 0) | bits
-            self.dots[(x, y)] = merged
-            self.chars[y][x] = chr(BRAILLE + merged)
-            self.styles[y][x] = style
+        width, height, dots, chars, styles = self.width, self.height, self.dots, self.chars, self.styles
+        for cell, bits in line_dots(x0, y0, x1, y1, thick).items():
+            x, y = cell
+            if 0 <= x < width and 0 <= y < height:
+                merged = dots.get(cell, 0) | bits
+                dots[cell] = merged
+                chars[y][x] = chr(BRAILLE + merged)
+                styles[y][x] = style
 
     def hline(self, y: int, x0: int, x1: int, style: Style, char: str = "─") -> None:
         self.put(x0, y, char * max(0, x1 - x0 + 1), style)

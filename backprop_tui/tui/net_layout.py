@@ -12,6 +12,7 @@ Coordinates are cells, (x, y) with y down; the diagram's top-left cell is (0, 0)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 BRAILLE = 0x2800
 # the dot bit of each (column 0..1, row 0..3) inside a braille cell
@@ -298,8 +299,11 @@ def _port(rows: list[int], i: int, n: int) -> int:
 
 
 # -- drawing a sloped edge in braille dots -------------------------------------------------------------
+@lru_cache(maxsize=4096)
 def line_dots(x0: int, y0: int, x1: int, y1: int, thick: bool = False) -> dict[tuple[int, int], int]:
-    """The braille cells of a straight line between two cell centres: {(x, y): dot bits} (Bresenham)."""
+    """The braille cells of a straight line between two cell centres: {(x, y): dot bits} (Bresenham).
+
+    Cached: the same geometry is drawn again with new colours as training runs (do not mutate the result)."""
     cells: dict[tuple[int, int], int] = {}
     ax, ay, bx, by = 2 * x0, 4 * y0 + 1, 2 * x1 + 1, 4 * y1 + 2
     dx, dy = abs(bx - ax), -abs(by - ay)

@@ -28,6 +28,7 @@ from backprop_tui.network.engine import trace
 from backprop_tui.network.report import TrainResult, describe, epoch_line, loss_text
 from backprop_tui.network.spec import MAX_EPOCHS
 from backprop_tui.numbers import short
+from backprop_tui.tui.widgets.net_diagram import NetDiagram
 from backprop_tui.tui.widgets.net_region import DecisionMap
 from backprop_tui.tui.widgets.net_training import LossPlot, spark_text
 
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
 else:
     Base = object
 
-UI_INTERVAL = 0.2  # seconds between redraws while training
+UI_INTERVAL = 0.25  # seconds between redraws of the progress, the status and the log while training
+PLOT_INTERVAL = 0.5  # of the loss plot
+PICTURE_INTERVAL = 1.0  # and of the diagram and the decision map (the worker waits for the GIL meanwhile)
 SNAPSHOT_INTERVAL = 0.2  # the worker copies the weights for the screen at most this often
 
 
@@ -66,6 +69,10 @@ class TrainingMixin(Base):
         self._poll: Timer | None = None
         self._shown_lines = 0
         self._shown_version = -1
+        self._next_picture = 0.0
+        self._next_plot = 0.0
+        self.train_started = 0.0
+        self.train_seconds = 0.0
 
     def read_controls(self) -> tuple[float, int]:
         lr_text = self.query_one("#net-lr", Input).value.strip()
@@ -107,6 +114,7 @@ class TrainingMixin(Base):
         self.message = f"training {epochs} epochs at lr {short(lr)}"
         self.refresh_views()
         self._poll = self.set_interval(UI_INTERVAL, self._tick)
+        self.train_started = time.perf_counter()
         self._train(self.spec, epochs, self._feed)
 
     def action_pause(self) -> None:
@@ -159,6 +167,8 @@ class TrainingMixin(Base):
 
     def _tick(self) -> None:
         """Read the feed and redraw what training changes."""
+        if not self.is_attached:
+            return
         feed = self._feed
         n = len(feed.losses)
         if n:
@@ -171,16 +181,26 @@ class TrainingMixin(Base):
         self._shown_lines += len(new_lines)
         for line in new_lines:
             log.write_line(line)
-        if feed.version != self._shown_version and feed.params is not None:
+        self.query_one("#net-status", Static).update(self.status())
+        now = time.monotonic()
+        if now >= self._next_plot or not self.training:
+            self._next_plot = now + PLOT_INTERVAL
+            self.query_one(LossPlot).show(self.losses, self.epochs_total)
+            spark = self.query_one("#net-spark", Static)
+            spark.update(spark_text(self.losses, spark.size.width or 60))
+        if feed.version != self._shown_version and feed.params is not None and (
+                now >= self._next_picture or not self.training):
+            # the pictures cost the most to draw (and the worker waits for the GIL meanwhile): less often
+            self._next_picture = now + PICTURE_INTERVAL
             self._shown_version = feed.version
             self.live_params = feed.params
             self.query_one(DecisionMap).show(self.spec, feed.params)
-        self.query_one(LossPlot).show(self.losses, self.epochs_total)
-        spark = self.query_one("#net-spark", Static)
-        spark.update(spark_text(self.losses, spark.size.width or 60))
-        self.refresh_views()
+            self.query_one(NetDiagram).show(self.view())
 
     def _trained(self, res: TrainResult | None, error: str | None) -> None:
+        if not self.is_attached:  # the app is closing
+            return
+        self.train_seconds = time.perf_counter() - self.train_started  # key to result on screen (bench)
         if self._poll is not None:
             self._poll.stop()
             self._poll = None
@@ -216,7 +236,7 @@ class TrainingMixin(Base):
             return ""
         n = len(res.checked_epochs)
         if res.ok:
-            return f" · ✓ torch: {n} epochs checked"
+            return f" · torch ✓ {n} epochs"
         return f" · ✗ torch DISAGREES at epoch {res.disagreed_epochs[0]} ({len(res.disagreed_epochs)} of {n})"
 
     # -- keeping what was trained ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ may pass its own checkers instead.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -23,6 +24,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Log, ProgressBar, Static
@@ -258,13 +260,14 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         self.app.call_from_thread(self._checked, generation, checked, None)
 
     def _checked(self, generation: int, net: NetTrace | None, error: str | None) -> None:
-        if generation != self.generation:
+        if generation != self.generation or not self.is_attached:  # stale, or the app is closing
             return
         self.torch_error = error
         if net is not None:
             self.net = net
-            self.query_one(StepList).fill(net, self.check_enabled)
-        self.refresh_views()
+        with contextlib.suppress(NoMatches):  # the app closed while torch was answering
+            self.query_one(StepList).fill(self.net, self.check_enabled)
+            self.refresh_views()
 
     def check_settled(self) -> bool:
         """Nothing is running: no training, and torch has answered for the trace on screen (or cannot)."""

@@ -28,6 +28,7 @@ from backprop_tui.tui.net_canvas import Canvas
 from backprop_tui.tui.net_layout import Content, Layout, Slot, full_height, plan, scroll_to, window
 
 POSITIVE, NEGATIVE = "#2f8fd8", "#f59322"  # TensorFlow Playground's blue and orange
+NUMBER = "−0.0000"  # the width of a 4-significant-digit figure, for widths that do not jump
 
 
 def v4(v: float) -> str:
@@ -205,21 +206,25 @@ class NetDiagram(Widget, can_focus=True):
             shown = [u for u, _, _ in window(n, 12, self.offsets.get(layer, 0))[0] if u >= 0]
             texts = [t for u in shown for t, _ in self.neuron_rows(layer, u, zs, acts)]
             names = [unit_name(sizes, layer, u) for u in shown]
-            inner = max([len(t) for t in texts] + [len(nm) + 2 for nm in names] + [5])
-            bias = 0 if layer == 0 else max(len(f"b {v4(float(self._params()[f'fc{layer}.bias'][u]))}")
-                                            for u in shown) + 5
+            # widths that fit any 4-digit figure, so that boxes stay put as figures change (steps, training)
+            inner = max([len(t) for t in texts] + [len(nm) + 2 for nm in names] +
+                        [len(NUMBER) if layer == 0 else len(f"∂L/∂a {NUMBER}")])
+            bias = 0 if layer == 0 else max([len(f"b {v4(float(self._params()[f'fc{layer}.bias'][u]))}")
+                                             for u in shown] + [len(f"b {NUMBER}")]) + 5
             marker = len(f"⋮ {n} more") if n > 3 else 0  # a wide layer's marker must fit its column
             full_w.append(max(inner + 2, bias + max(len(nm) for nm in names), marker) + 2)
             rows_n.append(1 if layer == 0 else 3)
-            compact_w.append(max([len(nm) + 1 + len(self.compact_value(layer, u, zs, acts)) for u, nm in
+            compact_w.append(max([len(nm) + 1 + max(len(self.compact_value(layer, u, zs, acts)),
+                                                     len(f"δ {NUMBER}")) for u, nm in
                                   zip(shown, names, strict=True)] + [marker]) + 1)
         loss_text = self._loss_text()
-        full_w.append(max(len(loss_text), len(self._loss_title())) + 4)
+        full_w.append(max(len(loss_text), len(self._loss_title()), len(NUMBER)) + 4)
         rows_n.append(1)
-        compact_w.append(len(loss_text) + 2)
+        compact_w.append(max(len(loss_text), len(NUMBER)) + 2)
         L = spec.layers
-        label_w = [0] + [max(len(self.weight_label(layer, d, s, long)) for d in range(min(sizes[layer], 12))
-                             for s in range(min(sizes[layer - 1], 12))) + 2 for layer in range(1, L + 1)]
+        label_w = [0] + [max([len(self.weight_label(layer, d, s, long)) for d in range(min(sizes[layer], 12))
+                              for s in range(min(sizes[layer - 1], 12))] + [len(NUMBER)]) + 2
+                         for layer in range(1, L + 1)]
         loss_label = max(len(f"y {v4(float(t))}") for t in spec.y[v.row]) + 1
         return Content(tuple(sizes), tuple(full_w), tuple(rows_n), tuple(compact_w), tuple(label_w), loss_label)
 
@@ -242,7 +247,7 @@ class NetDiagram(Widget, can_focus=True):
         v = self.view
         assert v is not None
         if v.live is not None:
-            return f"{v4(v.live_loss)} (epoch {v.epoch})" if v.live_loss is not None else "?"
+            return v4(v.live_loss) if v.live_loss is not None else "?"
         return v4(v.net.loss) if self.known("loss", 0) else "?"
 
     def compute_layout(self) -> Layout | None:
