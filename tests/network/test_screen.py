@@ -251,3 +251,43 @@ async def test_bad_learning_rate_is_reported() -> None:
         screen.query_one("#net-lr", Input).value = "-1"
         await pilot.press("t")
         assert not screen.training and "above 0" in str(screen.status())
+
+
+DIVERGES = """\
+[network]
+sizes = [1, 1]
+output = "identity"
+loss = "mse"
+lr = 10
+epochs = 300
+
+[params]
+"fc1.weight" = [[0.5]]
+"fc1.bias" = [0.0]
+
+[data]
+x = [[1.0], [2.0], [3.0]]
+y = [[2.0], [4.0], [6.0]]
+"""
+
+
+async def test_a_diverging_run_is_named_and_kept_off_the_axis(tmp_path) -> None:
+    from backprop_tui.network.spec import parse_spec
+    from backprop_tui.tui.widgets.net_training import axis_cap
+
+    app = Host(parse_spec(DIVERGES), trace_checker=echo_trace, epoch_checker=echo_epoch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("t")
+        await until(pilot, lambda: not screen.training and screen.last_result is not None)
+        assert "the loss diverged" in screen.message and "smaller lr" in screen.message
+        losses = screen.losses
+        first_bad = next(i for i, v in enumerate(losses, 1) if not np.isfinite(v))
+        assert 50 < first_bad < 300  # inf, then nan, as torch does
+        assert axis_cap(losses) == 10 * losses[0]  # the axis stays on the learning, not on 1e307
+        await pilot.press("s")  # nothing worth keeping: said, not written
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(tmp_path / "never.toml")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "not saved" in screen.message and not list(tmp_path.iterdir())

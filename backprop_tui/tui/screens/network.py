@@ -52,7 +52,8 @@ TraceChecker = Callable[[NetTrace], NetTrace]
 PANELS = ("step", "neuron", "training")
 STEPPING = {"next", "previous", "first", "last", "finish_forward", "run_backward", "update"}
 SMALL_HEIGHT, SMALL_WIDTH, TALL_HEIGHT = 34, 90, 42
-MIDDLE_ROWS = (7, 18)  # the step and neuron panels: at least, at most (the diagram has the rest)
+MIDDLE_ROWS = (7, 16)  # the step and neuron panels: at least, at most (the diagram has the rest)
+DIAGRAM_MARGIN = 3  # rows the diagram keeps beyond its need, so the picture breathes
 
 
 class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
@@ -218,8 +219,8 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
             train = 6 if self.has_class("-untrained") else 9 if self.has_class("-medium") else 11
             room = height - 2 - train - 2  # status, footer, the training row, the diagram's border
             for want in self.query_one(NetDiagram).rows_wanted(width - 2):
-                if room - want >= lo:
-                    rows = min(hi, room - want)
+                if room - want >= lo:  # this picture fits: with a margin if there is room for one
+                    rows = min(hi, max(lo, room - want - DIAGRAM_MARGIN))
                     break
             else:
                 rows = lo

@@ -69,24 +69,36 @@ class LossPlot(PlotextPlot):
             xs.append(n)
         pts = [(x, ys[x - 1]) for x in xs if math.isfinite(ys[x - 1])]
         rng = finite_range(ys)
+        notes = []
         if pts and rng is not None:
-            ticks = nice_ticks(rng[0], rng[1], max(2, min(5, height // 3)))
-            plt.plot([p[0] for p in pts], [p[1] for p in pts], marker="braille", color="cyan")
+            lo, hi = rng
+            cap = axis_cap(ys)
+            if hi > cap:  # a run blowing up: keep the axis on the learning, mark where it leaves the chart
+                hi = cap
+                off = next(x for x, y in enumerate(ys, 1) if math.isfinite(y) and y > cap)
+                notes.append(f"off the chart from epoch {off}")
+                plt.vline(off, "orange")
+            ticks = nice_ticks(lo, hi, max(2, min(5, height // 3)))
+            plt.plot([p[0] for p in pts], [min(p[1], ticks[-1]) for p in pts], marker="braille", color="cyan")
             plt.ylim(ticks[0], ticks[-1])
             plt.yticks(ticks, tick_labels(ticks))
-        else:
-            ticks = [0.0, 1.0]
         bad = divergent(ys)
         if bad:
-            first = bad[0]
-            plt.vline(first, "magenta")
-            plt.title(f"diverged at epoch {first} (loss {ys[first - 1]}); {len(bad)} such epoch"
-                      f"{'s' if len(bad) > 1 else ''}")
+            plt.vline(bad[0], "magenta")
+            notes.append(f"diverged (loss {ys[bad[0] - 1]}) at epoch {bad[0]}")
+        if notes:
+            plt.title("; ".join(notes))
         xt = [t for t in epoch_ticks(total, max(2, min(6, width // 10))) if t <= total]
         plt.xlim(min(xt[0], 1), total)
         plt.xticks(xt, [str(t) for t in xt])
         plt.xlabel("epoch")
         self.refresh()
+
+
+def axis_cap(losses: list[float]) -> float:
+    """The top of the y axis: 10x the first loss (a loss above that is blowing up, and is drawn at the top)."""
+    first = next((v for v in losses if math.isfinite(v)), None)
+    return 10.0 * abs(first) if first else math.inf
 
 
 def spark_text(losses: list[float], width: int) -> str:
