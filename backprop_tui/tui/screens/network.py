@@ -59,45 +59,7 @@ DIAGRAM_MARGIN = 3  # rows the diagram keeps beyond its need, so the picture bre
 class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
     AUTO_FOCUS = "#net-diagram"
     COMMANDS: ClassVar = {NetworkCommands}
-    DEFAULT_CSS = """
-    NetworkScreen { layout: vertical; }
-    NetworkScreen #net-view { height: 1fr; min-height: 8; border: round $primary 60%; }
-    NetworkScreen #net-view:focus-within { border: round $accent; }
-    NetworkScreen #net-matrix-view { display: none; height: 1fr; }
-    NetworkScreen.-matrix #net-diagram { display: none; }
-    NetworkScreen.-matrix #net-matrix-view { display: block; }
-    NetworkScreen #net-steps { width: 40%; max-width: 46; }
-    NetworkScreen #net-matrix { width: 1fr; }
-    NetworkScreen #net-tabs { display: none; height: 1; background: $panel; padding: 0 1; }
-    NetworkScreen #net-middle { height: auto; max-height: 18; }
-    NetworkScreen #net-step { width: 1fr; height: auto; max-height: 18; border: round $primary 60%;
-                              padding: 0 1; }
-    NetworkScreen #net-detail { width: 1fr; height: auto; max-height: 18; border: round $primary 60%;
-                                padding: 0 1; }
-    NetworkScreen #net-train { height: 11; }
-    NetworkScreen #net-controls { width: 24; border: round $primary 60%; }
-    NetworkScreen #net-controls Input { margin: 0; height: 1; border: none; padding: 0 1; }
-    NetworkScreen #net-controls Static { height: auto; color: $foreground-muted; }
-    NetworkScreen #net-plot { width: 1fr; border: round $primary 60%; }
-    NetworkScreen #net-map { width: 34; border: round $primary 60%; }
-    NetworkScreen #net-log { width: 36; border: round $primary 60%; }
-    NetworkScreen #net-spark { display: none; height: 1; padding: 0 1; color: $foreground-muted; }
-    NetworkScreen #net-status { height: 1; background: $panel; padding: 0 1; }
-    NetworkScreen.-no-map #net-map { display: none; }
-    NetworkScreen.-medium #net-log { display: none; }
-    NetworkScreen.-medium #net-train { height: 9; }
-    NetworkScreen.-untrained #net-train { height: 6; }
-    NetworkScreen.-untrained #net-log { display: none; }
-    NetworkScreen.-small #net-tabs { display: block; }
-    NetworkScreen.-small #net-middle { max-height: 7; }
-    NetworkScreen.-small #net-step, NetworkScreen.-small #net-detail { max-height: 7; }
-    NetworkScreen.-small #net-train { height: 7; }
-    NetworkScreen.-small #net-log { display: none; }
-    NetworkScreen.-small #net-spark { display: block; }
-    NetworkScreen.-small.-panel-step #net-detail, NetworkScreen.-small.-panel-step #net-train { display: none; }
-    NetworkScreen.-small.-panel-neuron #net-step, NetworkScreen.-small.-panel-neuron #net-train { display: none; }
-    NetworkScreen.-small.-panel-training #net-middle { display: none; }
-    """
+    CSS_PATH = "network.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right,n", "next", "Next", priority=True),
         Binding("left,p", "previous", "Prev", priority=True),
