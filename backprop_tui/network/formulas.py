@@ -106,17 +106,21 @@ def loss_numbers(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> str:
     return f"−(1/{n_rows})·({_sum(_log_terms(probs, y)) or '0'})"
 
 
-def grad_out_formula(loss: str, output: str, a: str) -> str:
-    n = "(N·K)" if loss in ("mse", "bce") else "N"  # mean over rows and outputs
+def _grad_out(loss: str, output: str, a: str, y: str, n: str, nk: str) -> str:
     if loss == "mse":
-        return f"2·({a} − y)/{n}"
+        return f"2·({a} − {y})/{nk}"
     if loss == "half_sse":
-        return f"({a} − y)/N"
+        return f"({a} − {y})/{n}"
     if loss == "bce":
-        return f"({a} − y)/({a}·(1 − {a}))/{n}"
+        return f"({a} − {y})/({a}·(1 − {a}))/{nk}"
     if output == "identity":
-        return f"(softmax({a}) − y)/N"
-    return f"−y/({a}·N)"
+        return f"(softmax({a}) − {y})/{n}"
+    return f"−{y}/({a}·{n})"
+
+
+def grad_out_formula(loss: str, output: str, a: str) -> str:
+    """∂L/∂a in symbols (mse and bce average over rows and outputs, N·K numbers)."""
+    return _grad_out(loss, output, a, "y", "N", "(N·K)")
 
 
 def grad_out_numbers(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> str:
@@ -124,16 +128,7 @@ def grad_out_numbers(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> st
     if not small(a):
         return ""
     n_rows, k = a.shape
-    A, Y = mat(a), mat(y)
-    if loss == "mse":
-        return f"2·({A} − {Y})/{n_rows * k}"
-    if loss == "half_sse":
-        return f"({A} − {Y})/{n_rows}"
-    if loss == "bce":
-        return f"({A} − {Y})/({A}·(1 − {A}))/{n_rows * k}"
-    if output == "identity":
-        return f"(softmax({A}) − {Y})/{n_rows}"
-    return f"−{Y}/({A}·{n_rows})"
+    return _grad_out(loss, output, mat(a), mat(y), str(n_rows), str(n_rows * k))
 
 
 def fprime_rule(act: str) -> str:

@@ -58,14 +58,11 @@ def _enabled(node: object, action: str) -> bool:
     return check is None or bool(check(name, ()))
 
 
-class NetworkCommands(Provider):
-    """The network screen's keys, searchable in the palette; only those that work now are offered."""
+class ListedCommands(Provider):
+    """A palette provider over a list of (title, callback, help); subclasses give `_entries`."""
 
     def _entries(self) -> Iterable[tuple[str, object, str]]:
-        screen = self.screen
-        for title, action, key in NETWORK_ACTIONS:
-            if _enabled(screen, action):
-                yield title, partial(self.app.run_action, action, screen), f"key: {key}"
+        return ()
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._entries():
@@ -79,7 +76,17 @@ class NetworkCommands(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]
 
 
-class BackpropCommands(Provider):
+class NetworkCommands(ListedCommands):
+    """The network screen's keys, searchable in the palette; only those that work now are offered."""
+
+    def _entries(self) -> Iterable[tuple[str, object, str]]:
+        screen = self.screen
+        for title, action, key in NETWORK_ACTIONS:
+            if _enabled(screen, action):
+                yield title, partial(self.app.run_action, action, screen), f"key: {key}"
+
+
+class BackpropCommands(ListedCommands):
     """Steps, files and the presets, searchable in the palette (ctrl+p), on the chain screen (the first)."""
 
     def _entries(self) -> Iterable[tuple[str, object, str]]:
@@ -90,14 +97,3 @@ class BackpropCommands(Provider):
             yield title, partial(app.run_action, action), f"key: {key}"
         for p in PRESETS:
             yield f"Example: {p.title}", partial(app.load_preset, p.key), p.about  # type: ignore[attr-defined]
-
-    async def discover(self) -> Hits:
-        for title, callback, help_text in self._entries():
-            yield DiscoveryHit(title, callback, help=help_text)  # type: ignore[arg-type]
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, callback, help_text in self._entries():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]
