@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_open.add_argument("--ascii", action="store_true",
                         help="draw the graph with + - | > and d (automatic where the terminal cannot draw box "
                              "characters, such as the Linux console)")
+    p_open.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                        help="headless: the longest wait for the checks and any training the keys started "
+                             "(default 120); past it nothing is written and the status is 2")
 
     p_trace = sub.add_parser("trace", help="print every step of a program or network, checked by torch")
     p_trace.add_argument("file", help="program file, network spec (.toml), or - for stdin")
@@ -74,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_train = sub.add_parser("train", help="train a network spec or a PyTorch model file with SGD, torch checking")
     p_train.add_argument("file", help="network spec (.toml), PyTorch model file (.py), or - for stdin")
     p_train.add_argument("--epochs", type=_positive, default=None,
-                         help="default: 100 for a spec; a model file's num_epochs (else 1,000)")
+                         help="default: a spec's [network] epochs (else 100); a model file's num_epochs (else 1,000)")
     p_train.add_argument("--data", metavar="NAME|FILE.csv", help=DATA_HELP)
     p_train.add_argument("--log-every", type=_positive, default=None, metavar="K")
     p_train.add_argument("--format", choices=("text", "json"), default="text")
@@ -215,7 +218,10 @@ def open_command(args: argparse.Namespace) -> int:
                        "or `backprop-tui trace`")
     from backprop_tui.tui.launch import launch
 
-    return launch(args.file, press=press, screenshot=args.screenshot, size=size, ascii=args.ascii)
+    if not (args.timeout > 0 and args.timeout < 1e6):
+        raise BadInput(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+    return launch(args.file, press=press, screenshot=args.screenshot, size=size, timeout=args.timeout,
+                  ascii=args.ascii)
 
 
 def _check_scripted(path: str | None, screenshot: str) -> None:
@@ -260,7 +266,7 @@ def train_command(args: argparse.Namespace, out: TextIO) -> int:
                            "nn.Sequential, a loss, optim.SGD and a training loop); this file defines no model")
     if args.data is not None:
         raise BadInput("--data applies to a PyTorch model file; a spec names its data in [data]")
-    return train(args.file, args.epochs or 100, args.log_every, args.format, out, text=text)
+    return train(args.file, args.epochs, args.log_every, args.format, out, text=text)
 
 
 def dispatch(args: argparse.Namespace, out: TextIO) -> int:

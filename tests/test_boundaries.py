@@ -32,5 +32,12 @@ def test_tui_state_and_launch_are_light():
                         "backprop_tui.circuit") == "[]"
 
 
+def test_the_network_diagram_geometry_and_plot_axes_are_pure():
+    """The neuron diagram's layout, its canvas and the loss plot's axes: unit-tested without textual."""
+    assert loaded_after("import backprop_tui.tui.net_layout, backprop_tui.tui.net_canvas, "
+                        "backprop_tui.tui.plot_scale, backprop_tui.network.neuron, backprop_tui.network.reveal, "
+                        "backprop_tui.network.region, backprop_tui.network.save") == "[]"
+
+
 def test_app_does_not_import_torch():
     assert loaded_after("import backprop_tui.tui.app") == "['textual']"

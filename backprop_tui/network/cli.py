@@ -85,12 +85,15 @@ EpochChecker = Callable[[Spec, dict[str, np.ndarray]], tuple[float, dict[str, np
 
 
 def run_training(spec: Spec, epochs: int, log_every: int, on_epoch: Callable[[int, float], object] | None = None,
-                 check: bool = True, checker: EpochChecker | None = None) -> report.TrainResult:
+                 check: bool = True, checker: EpochChecker | None = None,
+                 watch: Callable[[int, float, dict[str, np.ndarray]], object] | None = None) -> report.TrainResult:
     """Train with the numpy engine; torch checks the sampled epochs from the engine's own weights.
 
-    `on_epoch(epoch, loss)` is called after every epoch (a progress bar, the app's worker); returning False
-    stops the run early. `checker(spec, start) -> (loss, params after the update)` is torch's side
-    (default: check.torch_network.check_epoch, in this process).
+    `on_epoch(epoch, loss)` is called after every epoch (a progress bar); returning False stops the run early.
+    `watch(epoch, loss, params)` is the same with the live parameters after the epoch's update (the app's
+    worker; copy what you keep, they change in place); it replaces on_epoch when given.
+    `checker(spec, start) -> (loss, params after the update)` is torch's side (default:
+    check.torch_network.check_epoch, in this process).
     """
     sampled = sample_epochs(epochs, log_every) if check else set()
     checked: list[int] = []
@@ -108,6 +111,8 @@ def run_training(spec: Spec, epochs: int, log_every: int, on_epoch: Callable[[in
             checked.append(ep.epoch)
             if not ok:
                 disagreed.append(ep.epoch)
+        if watch is not None:
+            return watch(ep.epoch, ep.loss, params) is not False
         if on_epoch is not None:
             return on_epoch(ep.epoch, ep.loss) is not False
         return True
@@ -133,23 +138,26 @@ def _compare(loss: float, params: dict[str, np.ndarray], t_loss: float, t_params
     return ok, err
 
 
-def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out: IO[str] | None = None,
+def train(path: str, epochs: int | None, log_every: int | None, fmt: str = "text", out: IO[str] | None = None,
           text: str | None = None) -> int:
     """Full-batch SGD; text prints the post's `Epoch [k/N], Loss: x` lines, json the whole run.
 
-    `text`: the spec already read (standard input that the caller has sniffed)."""
+    `epochs` None: the spec's own ([network] epochs, 100 when it does not say). `text`: the spec already
+    read (standard input that the caller has sniffed)."""
     out = out or sys.stdout
     try:
         if fmt not in ("text", "json"):
             raise BadInput(f"--format {fmt}: train writes text or json")
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
             raise BadInput(f"--epochs {epochs}: give a whole number of at least 1")
-        if epochs > 10_000_000:
+        if epochs is not None and epochs > 10_000_000:
             raise BadInput(f"--epochs {epochs}: at most 10,000,000")
-        every = default_log_every(epochs) if log_every is None else log_every
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        if log_every is not None and (isinstance(log_every, bool) or not isinstance(log_every, int)
+                                      or log_every < 1):
             raise BadInput(f"--log-every {log_every}: give a whole number of at least 1")
         spec = _load(path, text)
+        epochs = spec.epochs if epochs is None else epochs
+        every = default_log_every(epochs) if log_every is None else log_every
     except BadInput as err:
         return _fail(err, path)
     tty = fmt == "text" and _isatty(out)
@@ -211,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--format", default="text", choices=FORMATS)
     r = sub.add_parser("train")
     r.add_argument("spec")
-    r.add_argument("--epochs", type=int, required=True)
+    r.add_argument("--epochs", type=int, default=None)
     r.add_argument("--log-every", type=int, default=None)
     r.add_argument("--format", default="text", choices=("text", "json"))
     e = sub.add_parser("expand")

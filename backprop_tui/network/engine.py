@@ -13,8 +13,12 @@ from typing import Any
 import numpy as np
 
 from backprop_tui.engine.step import Step
+from backprop_tui.network import formulas as F
+from backprop_tui.network.formulas import jac_text, mat
 from backprop_tui.network.spec import Spec
 from backprop_tui.numbers import short
+
+__all__ = ["Key", "NetTrace", "Pass", "full_pass", "jac_text", "mat", "trace", "train", "with_torch"]
 
 BCE_EPS = 1e-12  # torch's BCELoss backward divides by max(a(1 - a), 1e-12)
 LOG_FLOOR = -100.0  # and clamps its logs at -100
@@ -280,18 +284,22 @@ def trace(spec: Spec, params: dict[str, np.ndarray] | None = None) -> NetTrace:
         prev = "x" if layer == 1 else f"a{layer - 1}"
         W, bias = params[f"fc{layer}.weight"], params[f"fc{layer}.bias"]
         z, a = p.zs[layer], p.acts[layer]
-        numbers = f" = {mat(p.acts[layer - 1])}·{mat(W.T)} + {mat(bias)}" if _small(p.acts[layer - 1], W) else ""
+        numbers = f" = {mat(p.acts[layer - 1])}·{mat(W.T)} + {mat(bias)}" if F.small(p.acts[layer - 1], W) else ""
         b.add("forward", f"z{layer}", f"z{layer} = {prev}·W{layer}ᵀ + b{layer}  (per row: z = W·a + b)"
               f"{numbers} = {mat(z)}", z, ("z", str(layer)))
         f = spec.act(layer)
-        b.add("forward", f"a{layer}", f"a{layer} = {f}(z{layer}) = {mat(a)}", a, ("a", str(layer)))
+        numbers = f" = {f}({mat(z)})" if F.small(z) else ""
+        b.add("forward", f"a{layer}", f"a{layer} = {f}(z{layer}){numbers} = {mat(a)}", a, ("a", str(layer)))
     y = spec.y
-    b.add("loss", "loss", f"L = {loss_formula(spec)} = {short(p.loss)}", p.loss, ("loss",))
+    b.add("loss", "loss", f"L = {F.loss_formula(spec.loss, spec.output, f'a{L}')} = "
+          f"{F.loss_numbers(spec.loss, spec.output, p.acts[L], y)} = {short(p.loss)}", p.loss, ("loss",))
     learns = track[L]
     none = "none: nothing before it learns (every parameter up to here is frozen)"
     # the output layer
     aL = p.acts[L]
-    g_text = grad_out_formula(spec)
+    g_text = F.grad_out_formula(spec.loss, spec.output, f"a{L}")
+    g_numbers = F.grad_out_numbers(spec.loss, spec.output, aL, y)
+    g_text += f" = {g_numbers}" if g_numbers else ""
     b.add("backward", f"a{L}", f"∂L/∂a{L} = {g_text} = {mat(p.grad_out)}" if learns else f"grad(a{L}): {none}",
           p.grad_out if learns else None, ("grad_a", str(L)))
     if spec.output == "softmax":
@@ -299,11 +307,13 @@ def trace(spec: Spec, params: dict[str, np.ndarray] | None = None) -> NetTrace:
         b.add("local", f"a{L}", f"∂a{L}/∂z{L} = J = diag(s) − s·sᵀ, s = a{L}; {jac_text(J)}", J,
               ("jac", str(L)), wrt=f"z{L}")
         via_j = np.einsum("nij,nj->ni", J, p.grad_out)
-        b.add("backward", f"z{L}", f"∂L/∂z{L} = J·∂L/∂a{L} (per row) = {mat(via_j)}" if learns else
+        b.add("backward", f"z{L}", f"∂L/∂z{L} = J·∂L/∂a{L} (per row){_subst(J[0], p.grad_out[0], '·')} = "
+              f"{mat(via_j)}" if learns else
               f"grad(z{L}): {none}", via_j if learns else None, ("grad_z", str(L)))
         if spec.loss == "cross_entropy":
             short_cut = ce_shortcut(aL, y)
-            b.add("backward", f"z{L}", f"∂L/∂z{L} = (s − y)/N  (softmax + cross-entropy shortcut) = "
+            cut = f" = ({mat(aL)} − {mat(y)})/{len(y)}" if F.small(aL) else ""
+            b.add("backward", f"z{L}", f"∂L/∂z{L} = (s − y)/N  (softmax + cross-entropy shortcut){cut} = "
                   f"{mat(short_cut)}; the same numbers as J·∂L/∂a{L}" if learns else f"grad(z{L}): {none}",
                   short_cut if learns else None, ("grad_z", str(L)))
     else:
@@ -316,15 +326,20 @@ def trace(spec: Spec, params: dict[str, np.ndarray] | None = None) -> NetTrace:
             if name in spec.freeze:
                 b.add("backward", name, f"grad({name}): none, frozen (requires_grad=False)", None, ("grad", name))
             elif kind == "weight":
-                b.add("backward", name, f"∂L/∂W{layer} = δ{layer}ᵀ·{prev}  (δ{layer} = ∂L/∂z{layer}) = {mat(g)}", g,
-                      ("grad", name))
+                d = p.deltas[layer]
+                b.add("backward", name, f"∂L/∂W{layer} = δ{layer}ᵀ·{prev}  (δ{layer} = ∂L/∂z{layer})"
+                      f"{_subst(d, p.acts[layer - 1], 'ᵀ·')} = {mat(g)}", g, ("grad", name))
             else:
-                b.add("backward", name, f"∂L/∂b{layer} = Σ over rows of δ{layer} = {mat(g)}", g, ("grad", name))
+                d = p.deltas[layer]
+                rows = f" = Σ{mat(d)}" if F.small(d) and len(d) > 1 else ""
+                b.add("backward", name, f"∂L/∂b{layer} = Σ over rows of δ{layer}{rows} = {mat(g)}", g,
+                      ("grad", name))
         if layer > 1:
             below = layer - 1
             ok_below = track[below]
             ga = p.grad_acts[below]
-            b.add("backward", f"a{below}", f"∂L/∂a{below} = δ{layer}·W{layer}  (per row: Wᵀ·δ) = {mat(ga)}"
+            b.add("backward", f"a{below}", f"∂L/∂a{below} = δ{layer}·W{layer}  (per row: Wᵀ·δ)"
+                  f"{_subst(p.deltas[layer], params[f'fc{layer}.weight'], '·')} = {mat(ga)}"
                   if ok_below else f"grad(a{below}): {none}", ga if ok_below else None, ("grad_a", str(below)))
             _elementwise_back(b, spec, p, below, ok_below, none)
     updated = sgd(spec, params, p.grads)
@@ -375,12 +390,22 @@ def fd_grads(spec: Spec, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]
 def _elementwise_back(b: _Builder, spec: Spec, p: Pass, layer: int, learns: bool, none: str) -> None:
     f = spec.act(layer)
     fp = derivative(f, p.zs[layer], p.acts[layer])
-    rule = {"relu": "1 where z > 0, else 0", "sigmoid": "a·(1 − a)", "tanh": "1 − a²", "identity": "1"}[f]
-    b.add("local", f"a{layer}", f"∂a{layer}/∂z{layer} = {f}'(z{layer}) = {rule} = {mat(fp)}", fp,
-          ("fprime", str(layer)), wrt=f"z{layer}")
+    numbers = F.fprime_numbers(f, p.zs[layer], p.acts[layer])
+    b.add("local", f"a{layer}", f"∂a{layer}/∂z{layer} = {f}'(z{layer}) = {F.fprime_rule(f)}"
+          f"{' = ' + numbers if numbers else ''} = {mat(fp)}", fp, ("fprime", str(layer)), wrt=f"z{layer}")
     d = p.deltas[layer]
-    b.add("backward", f"z{layer}", f"δ{layer} = ∂L/∂z{layer} = ∂L/∂a{layer} ⊙ {f}'(z{layer}) = {mat(d)}" if learns
+    ga = p.grad_acts[layer]
+    both = f" = {mat(ga)} ⊙ {mat(fp)}" if ga is not None and F.small(fp) else ""
+    b.add("backward", f"z{layer}", f"δ{layer} = ∂L/∂z{layer} = ∂L/∂a{layer} ⊙ {f}'(z{layer}){both} = {mat(d)}"
+          if learns
           else f"grad(z{layer}): {none}", d if learns else None, ("grad_z", str(layer)))
+
+
+def _subst(left: np.ndarray | None, right: np.ndarray, op: str) -> str:
+    """` = [left]op[right]` when both are small enough to write out, else ''."""
+    if left is None or not F.small(left, right):
+        return ""
+    return f" = {mat(left)}{op}{mat(right)}"
 
 
 class _Builder:
@@ -394,82 +419,6 @@ class _Builder:
         self.steps.append(Step(len(self.steps), phase, target, formula, value if scalar else None, wrt=wrt))
         self.arrays.append(None if value is None else np.asarray(value, dtype=np.float64))
         self.keys.append(key)
-
-
-def loss_formula(spec: Spec) -> str:
-    a = f"a{spec.layers}"
-    if spec.loss == "mse":
-        return f"mean over rows and outputs of ({a} − y)²"
-    if spec.loss == "half_sse":
-        return f"½·Σ over outputs of ({a} − y)², averaged over rows"
-    if spec.loss == "bce":
-        return f"−mean(y·log {a} + (1 − y)·log(1 − {a}))"
-    if spec.loss == "bce_with_logits":
-        twice = ", after the sigmoid that ends forward: twice, as torch computes it" if spec.output == "sigmoid" else ""
-        return f"−mean(y·log σ({a}) + (1 − y)·log(1 − σ({a})))  (nn.BCEWithLogitsLoss applies σ itself{twice})"
-    if spec.loss == "cross_entropy_logits":
-        twice = (f"; {a} is already a softmax, so softmax is applied twice, as torch computes it"
-                 if spec.output == "softmax" else f"; {a} = {spec.output}(z), read as logits, as torch does"
-                 if spec.output != "identity" else "")
-        return f"−(1/N)·Σ y·log softmax({a})  (nn.CrossEntropyLoss: log-softmax of its input{twice})"
-    if spec.output == "identity":
-        return f"−(1/N)·Σ y·log softmax({a})  ({a} are logits)"
-    return (f"−(1/N)·Σ y·log {a}  (the NLL of the probabilities {a}: torch's nll_loss(log {a}, y); "
-            f"nn.CrossEntropyLoss would apply log-softmax again)")
-
-
-def grad_out_formula(spec: Spec) -> str:
-    a = f"a{spec.layers}"
-    n = "(N·K)" if spec.loss in ("mse", "bce") else "N"  # mean over rows and outputs
-    if spec.loss == "mse":
-        return f"2·({a} − y)/{n}"
-    if spec.loss == "half_sse":
-        return f"({a} − y)/N"
-    if spec.loss == "bce":
-        return f"({a} − y)/({a}·(1 − {a}))/{n}"
-    if spec.loss == "bce_with_logits":
-        return f"(σ({a}) − y)/(N·K)"
-    if spec.output == "identity" or spec.loss == "cross_entropy_logits":
-        return f"(softmax({a}) − y)/N"
-    return f"−y/({a}·N)"
-
-
-# -- numbers in text ----------------------------------------------------------------------------------
-MAX_ROWS_SHOWN = 4
-MAX_COLS_SHOWN = 6
-
-
-def _small(*arrays: np.ndarray) -> bool:
-    return all(a.size <= 24 for a in arrays)
-
-
-def mat(a: np.ndarray | float | None) -> str:
-    """A vector or matrix in one line, 6 significant digits, at most 4 rows × 6 columns then `…`."""
-    if a is None:
-        return "—"
-    arr = np.asarray(a)
-    if arr.ndim == 0:
-        return short(float(arr))
-    if arr.ndim == 1:
-        return _row(arr)
-    if arr.ndim > 2:
-        return jac_text(arr)
-    rows = [_row(r) for r in arr[:MAX_ROWS_SHOWN]]
-    more = arr.shape[0] - MAX_ROWS_SHOWN
-    tail = f", … ({more} more rows)" if more > 0 else ""
-    return "[" + ", ".join(rows) + tail + "]"
-
-
-def _row(r: np.ndarray) -> str:
-    cells = [short(float(v)) for v in r[:MAX_COLS_SHOWN]]
-    if len(r) > MAX_COLS_SHOWN:
-        cells.append("…")
-    return "[" + ", ".join(cells) + "]"
-
-
-def jac_text(J: np.ndarray) -> str:
-    more = J.shape[0] - 1
-    return f"row 0: {mat(J[0])}" + (f" (and {more} more rows)" if more else "")
 
 
 def with_torch(tr: NetTrace, figures: dict[Key, np.ndarray | float | None]) -> NetTrace:

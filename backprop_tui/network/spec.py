@@ -29,7 +29,9 @@ PAIRINGS = {  # loss -> outputs it takes
     "cross_entropy_logits": OUTPUTS, "bce_with_logits": OUTPUTS,
 }
 MAX_PARAMS = 1_000_000
-_NETWORK_KEYS = {"sizes", "activation", "output", "loss", "lr", "freeze", "seed"}
+DEFAULT_EPOCHS = 100
+MAX_EPOCHS = 10_000_000
+_NETWORK_KEYS = {"sizes", "activation", "output", "loss", "lr", "freeze", "seed", "epochs"}
 _DATA_KEYS = {"x", "y", "dataset", "csv", "seed", "rows"}
 
 
@@ -48,6 +50,8 @@ class Spec:
     labels: np.ndarray | None = None  # class indices, for cross_entropy given as indices
     data_name: str = "inline"
     given: tuple[str, ...] = field(default=())  # the names [params] set
+    epochs: int = DEFAULT_EPOCHS  # [network] epochs: how long `train` and the app's training run by default
+    data_table: dict[str, Any] = field(default_factory=dict)  # [data] as written (a csv path made absolute)
 
     @property
     def layers(self) -> int:
@@ -190,8 +194,15 @@ class _Validator:
         freeze = self.freeze(net, names)
         params = init_params(sizes, seed)
         given = self.params(sizes, names, params)
+        epochs = self.integer(net.get("epochs", DEFAULT_EPOCHS), "[network] epochs")
+        if not 1 <= epochs <= MAX_EPOCHS:
+            raise self.fail("[network] epochs", f"must be between 1 and {MAX_EPOCHS:,}, got {epochs}")
         x, y, labels, data_name = self.data(sizes, loss)
-        return Spec(sizes, activations, output, loss, lr, freeze, seed, params, x, y, labels, data_name, given)
+        table = dict(self.doc["data"])
+        if isinstance(table.get("csv"), str):
+            table["csv"] = str((self.base / table["csv"]).resolve())
+        return Spec(sizes, activations, output, loss, lr, freeze, seed, params, x, y, labels, data_name, given,
+                    epochs, table)
 
     # -- [network] --------------------------------------------------------------------------------
     def sizes(self, net: dict[str, Any]) -> tuple[int, ...]:

@@ -35,10 +35,14 @@ class DialogActions(Base):
         self.action_help_always()
 
     def action_help_always(self) -> None:
+        """f1 and the palette's Help: the help of the screen on top (and f1 again closes it)."""
         from backprop_tui.tui.screens.help import HelpScreen
+        from backprop_tui.tui.screens.network import NetworkScreen
 
         if isinstance(self.screen, HelpScreen):
             self.screen.action_close()
+        elif isinstance(self.screen, NetworkScreen):
+            self.screen.action_help()
         elif len(self.screen_stack) == 1:
             self.push_screen(HelpScreen())
 
@@ -118,7 +122,9 @@ class DialogActions(Base):
         if self.has_network:
             self.uninstall_screen(NETWORK)
         # installed, so that popping it to walk a neuron's chain keeps it (and its training) for `w`
-        self.install_screen(NetworkScreen(spec, check=self.check_enabled), NETWORK)
+        trace_checker, epoch_checker = getattr(self, "network_checkers", None) or (None, None)
+        self.install_screen(NetworkScreen(spec, check=self.check_enabled, path=path, trace_checker=trace_checker,
+                                          epoch_checker=epoch_checker), NETWORK)
         self.push_screen(NETWORK)
         self.refresh_bindings()
 

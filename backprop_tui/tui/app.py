@@ -87,6 +87,7 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
         self.program = None  # the last parsed program (its gate level is built from it)
         self.text, self.path, self.startup_error = text, path, error
         self.startup_network = network  # (path, text) of a spec to open on the network screen
+        self.network_checkers = None  # (trace, epoch) checkers for the network screen; None: torch's
         self.checker = checker
         self.check_enabled = check
         self.state: StepState | None = None
@@ -303,11 +304,11 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
     # -- focus, files, dialogs ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "network" and not self.has_network:
-            return None  # shown only once a network has been opened: back to it from a neuron's chain
-        if action in TYPING_KEYS:
+            return False  # shown only once a network has been opened: back to it from a neuron's chain
+        if action in TYPING_KEYS or action == "rebuild":
             if len(self.screen_stack) > 1:
-                return False  # a dialog is open: its keys are its own
-            if isinstance(self.focused, (TextArea, Input)):
+                return False  # a dialog or the network screen is on top: its keys are its own
+            if action != "rebuild" and isinstance(self.focused, (TextArea, Input)):
                 return False
         return True
 

@@ -28,15 +28,43 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class BackpropCommands(Provider):
-    """Steps, files and the presets, searchable in the palette (ctrl+p)."""
+NETWORK_ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("Next step", "next", "→ / n"),
+    ("Previous step", "previous", "← / p"),
+    ("First: the start", "first", "home"),
+    ("Last step", "last", "end"),
+    ("Finish the forward pass", "finish_forward", "f"),
+    ("Run through the backward pass", "run_backward", "b"),
+    ("Apply the SGD update", "update", "u"),
+    ("Neuron cursor up", "cursor(-1)", "↑"),
+    ("Neuron cursor down", "cursor(1)", "↓"),
+    ("Previous layer", "layer(-1)", "["),
+    ("Next layer", "layer(1)", "]"),
+    ("Select the neuron under the cursor", "select", "enter"),
+    ("Next data row", "row(1)", "r"),
+    ("Previous data row", "row(-1)", "R"),
+    ("Open the selected neuron as a chain", "chain", "c"),
+    ("Matrix view on / off", "matrix", "m"),
+    ("Train", "train", "t"),
+    ("Pause / resume training", "pause", "space"),
+    ("Save the trained parameters (spec and torch script)", "save", "s"),
+    ("Next panel", "panel", "v"),
+    ("Help: the matrix steps, δ, softmax, drilling into a neuron", "help", "? / f1"),
+    ("Back", "leave", "escape"),
+)
+
+
+def _enabled(node: object, action: str) -> bool:
+    name = action.split("(")[0]
+    check = getattr(node, "check_action", None)
+    return check is None or bool(check(name, ()))
+
+
+class ListedCommands(Provider):
+    """A palette provider over a list of (title, callback, help); subclasses give `_entries`."""
 
     def _entries(self) -> Iterable[tuple[str, object, str]]:
-        app = self.app
-        for title, action, key in ACTIONS:
-            yield title, partial(app.run_action, action), f"key: {key}"
-        for p in PRESETS:
-            yield f"Example: {p.title}", partial(app.load_preset, p.key), p.about  # type: ignore[attr-defined]
+        return ()
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._entries():
@@ -48,3 +76,26 @@ class BackpropCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]
+
+
+class NetworkCommands(ListedCommands):
+    """The network screen's keys, searchable in the palette; only those that work now are offered."""
+
+    def _entries(self) -> Iterable[tuple[str, object, str]]:
+        screen = self.screen
+        for title, action, key in NETWORK_ACTIONS:
+            if _enabled(screen, action):
+                yield title, partial(self.app.run_action, action, screen), f"key: {key}"
+
+
+class BackpropCommands(ListedCommands):
+    """Steps, files and the presets, searchable in the palette (ctrl+p), on the chain screen (the first)."""
+
+    def _entries(self) -> Iterable[tuple[str, object, str]]:
+        app = self.app
+        if app.screen_stack and self.screen is not app.screen_stack[0]:
+            return  # another screen (the network, a dialog) offers its own
+        for title, action, key in ACTIONS:
+            yield title, partial(app.run_action, action), f"key: {key}"
+        for p in PRESETS:
+            yield f"Example: {p.title}", partial(app.load_preset, p.key), p.about  # type: ignore[attr-defined]

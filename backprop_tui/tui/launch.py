@@ -35,8 +35,13 @@ def _stdin_from_terminal() -> None:
 
 
 def launch(path: str | None, press: list[str] | None = None, screenshot: str | None = None,
-           size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0, ascii: bool = False) -> int:
-    """Run the app; with `screenshot`, headless: press the keys, wait for the checks, save an SVG."""
+           size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0, ascii: bool = False,
+           network_checkers=None) -> int:
+    """Run the app; with `screenshot`, headless: press the keys, wait for what they started (torch's checks,
+    a network's training) and save an SVG. The wait is bounded by `timeout` seconds: past it nothing is
+    written, a message goes to stderr and the status is 2. `network_checkers`: (trace, epoch) checkers for
+    the network screen (tests). `ascii`: draw the circuit with + - | > (detected for a terminal that cannot
+    draw box characters)."""
     import gc
 
     # Start-up allocates much and frees little: no garbage collection until the first frame is drawn (the
@@ -62,6 +67,7 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
 
             ascii = terminal_cannot_draw_boxes()
         app = BackpropApp(text, save_path, checker=checker, error=error, network=network, ascii=ascii)
+        app.network_checkers = network_checkers
     except BaseException:
         gc.enable()
         raise
@@ -76,16 +82,36 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         if screenshot is None:
             return
         deadline = time.monotonic() + timeout
-        while not app.check_settled() and time.monotonic() < deadline:
+        while not settled() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+        if not settled():  # said on stderr once the app has let go of the terminal
+            failure.append(f"backprop-tui: --screenshot {screenshot}: still {busy()} after {timeout:g} s; "
+                           "nothing written (give --timeout more seconds, or train fewer epochs)")
+            app.exit(return_code=2)
+            return
         await pilot.pause()
         Path(screenshot).write_text(app.export_screenshot(), encoding="utf-8")
         app.exit(0)
 
+    def waiting() -> list:
+        """The screens on the stack with work under way (a network's training or checks)."""
+        return [s for s in app.screen_stack if hasattr(s, "check_settled") and not s.check_settled()]
+
+    def settled() -> bool:
+        return app.check_settled() and not waiting()
+
+    def busy() -> str:
+        if any(getattr(s, "training", False) for s in waiting()):
+            return "training"
+        return "waiting for torch's checks"
+
+    failure: list[str] = []
     auto = pilot_run if (keys or screenshot) else None
     headless = screenshot is not None
     result = app.run(headless=headless, size=size if headless else None, auto_pilot=auto)
     gc.enable()  # in case the app ended before its first frame
+    for line in failure:
+        print(line, file=sys.stderr)
     code = app.return_code
     return code if code is not None else (result or 0)
 

@@ -37,3 +37,18 @@ def spec_text(sizes: list[int], activation: str | list[str] = "sigmoid", output:
 
 def make_spec(*args, **kwargs) -> Spec:  # type: ignore[no-untyped-def]
     return parse_spec(spec_text(*args, **kwargs))
+
+
+def echo_trace(net):  # type: ignore[no-untyped-def]
+    """A referee that says what the engine says (fast, deterministic): every step agrees."""
+    from backprop_tui.network.engine import with_torch
+
+    return with_torch(net, dict(zip(net.keys, net.arrays, strict=True)))
+
+
+def echo_epoch(spec: Spec, start: dict[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
+    """One epoch by the engine itself, as the torch epoch checker answers: (loss, params after the update)."""
+    from backprop_tui.network.engine import train
+
+    losses, params = train(spec, 1, params=start)
+    return losses[0], params

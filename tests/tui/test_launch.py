@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from backprop_tui.tui.launch import launch, read_source
 from backprop_tui.tui.presets import SEED_CHAIN
 from tests.tui.conftest import echo_checker
@@ -46,3 +48,25 @@ def test_read_source_variants(tmp_path, monkeypatch):
 
     monkeypatch.setattr("sys.stdin", Stdin)
     assert read_source("-") == ("q = 1\n", None, None)
+
+
+def test_a_network_screenshot_waits_for_the_training_the_keys_started(tmp_path):
+    from tests.network.helpers import echo_epoch, echo_trace
+
+    out = tmp_path / "trained.svg"
+    code = launch("examples/xor.toml", ["t"], str(out), (120, 40), timeout=60,
+                  network_checkers=(echo_trace, echo_epoch))
+    assert code == 0
+    text = out.read_text().replace("&#160;", " ")
+    assert "trained 500 epochs" in text and "torch ✓ 11 epochs" in text and "checking" not in text
+
+
+def test_a_screenshot_that_cannot_settle_in_time_exits_2_and_writes_nothing(tmp_path, capsys):
+    from tests.network.helpers import echo_epoch, echo_trace
+
+    spec = tmp_path / "long.toml"
+    spec.write_text(Path("examples/xor.toml").read_text().replace("epochs = 500", "epochs = 10000000"))
+    out = tmp_path / "never.svg"
+    code = launch(str(spec), ["t"], str(out), (100, 30), timeout=0.5, network_checkers=(echo_trace, echo_epoch))
+    assert code == 2 and not out.exists()
+    assert "still training after 0.5 s" in capsys.readouterr().err

@@ -1,86 +1,88 @@
-"""The network screen: a layer diagram, the step list, the current step's numbers as a table coloured by
-sign and size, and training in a thread worker with a progress bar, a live loss plot and the epoch log.
+"""The network screen: a neuron diagram at the centre, the current step written out, the selected neuron's
+arithmetic, and training you can watch.
 
-Self-contained: push `NetworkScreen(spec)` on any app. Keys as for chains (→/n next, ←/p previous,
-f finish forward, b run backward), u applies the update, t trains (space pauses), c opens the selected
-neuron's scalar chain: the screen posts `NetworkScreen.OpenChain(text, neuron, row)` for the app to load.
-torch runs in its own process (network.remote.RemoteChecker, started on the first check and closed with
-the screen), called from worker threads; an app may pass its own checkers instead.
+Regions (each in its own module): the diagram (widgets/net_diagram.py, geometry in tui/net_layout.py), the
+steps (widgets/net_steps.py: the step panel, the step list and the matrix view behind `m`), the detail
+(widgets/net_detail.py) and training (screens/net_train.py, widgets/net_training.py, net_region.py).
+At small sizes the lower region shows one panel at a time (`v` or a click picks it): the diagram and the
+step come first, then the neuron detail, then training.
+
+Self-contained: push `NetworkScreen(spec)` on any app. It posts `NetworkScreen.OpenChain(text, neuron, row)`
+for `c`. torch runs in its own process (network.remote.RemoteChecker), called from worker threads; an app
+may pass its own checkers instead.
 """
 
 from __future__ import annotations
 
-import re
-import threading
-import time
+import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Log, ProgressBar, Static
-from textual.worker import get_current_worker
 
-from backprop_tui.errors import BadInput
-from backprop_tui.network.cli import EpochChecker, default_log_every, run_training
-from backprop_tui.network.engine import NetTrace, trace
-from backprop_tui.network.expand import expand_neuron
+from backprop_tui.engine.step import Step
+from backprop_tui.network.cli import EpochChecker
+from backprop_tui.network.engine import NetTrace, full_pass, trace
+from backprop_tui.network.neuron import unit_name
+from backprop_tui.network.region import applies as has_map
 from backprop_tui.network.remote import RemoteChecker
-from backprop_tui.network.report import TrainResult, epoch_line, loss_text
+from backprop_tui.network.report import describe
+from backprop_tui.network.reveal import Reveal
 from backprop_tui.network.spec import Spec
 from backprop_tui.numbers import short
+from backprop_tui.tui.commands import NetworkCommands
+from backprop_tui.tui.screens.net_select import SelectionMixin
+from backprop_tui.tui.screens.net_train import TrainingMixin
+from backprop_tui.tui.widgets.net_detail import NeuronDetail
+from backprop_tui.tui.widgets.net_diagram import NetDiagram, View
+from backprop_tui.tui.widgets.net_region import DecisionMap
+from backprop_tui.tui.widgets.net_steps import MatrixTable, StepList, step_text
+from backprop_tui.tui.widgets.net_training import LossPlot, NumberInput
 
 TraceChecker = Callable[[NetTrace], NetTrace]
-MAX_TABLE_ROWS = 200
-PLOT_POINTS = 400
-UI_INTERVAL = 0.1  # seconds between progress updates from the training worker
-STEP_ACTIONS = {"next", "previous", "first", "last", "finish_forward", "run_backward", "update", "train",
-                "pause", "chain"}
+PANELS = ("step", "neuron", "training")
+STEPPING = {"next", "previous", "first", "last", "finish_forward", "run_backward", "update"}
+SMALL_HEIGHT, SMALL_WIDTH, TALL_HEIGHT = 34, 90, 42
+MIDDLE_ROWS = (7, 16)  # the step and neuron panels: at least, at most (the diagram has the rest)
+DIAGRAM_MARGIN = 3  # rows the diagram keeps beyond its need, so the picture breathes
 
 
-def cell_style(v: float, scale: float) -> str:
-    """Green for positive, red for negative; bolder the larger |v| is against the table's largest."""
-    if v == 0 or not np.isfinite(v) or scale == 0:
-        return "dim"
-    hue = "green" if v > 0 else "red"
-    frac = abs(v) / scale
-    return f"bold {hue}" if frac > 0.66 else hue if frac > 0.2 else f"dim {hue}"
-
-
-class NetworkScreen(Screen[None]):
-    DEFAULT_CSS = """
-    NetworkScreen { layout: vertical; }
-    NetworkScreen #net-diagram { height: auto; padding: 0 1; background: $panel; }
-    NetworkScreen #net-main { height: 1fr; }
-    NetworkScreen #net-steps { width: 42%; min-width: 30; border: round $primary 60%; }
-    NetworkScreen #net-right { width: 1fr; }
-    NetworkScreen #net-formula { height: auto; max-height: 8; border: round $primary 60%; padding: 0 1; }
-    NetworkScreen #net-matrix { height: 1fr; border: round $primary 60%; }
-    NetworkScreen #net-train { height: 12; }
-    NetworkScreen #net-controls { width: 30; border: round $primary 60%; }
-    NetworkScreen #net-controls Input { margin: 0; }
-    NetworkScreen #net-plot { width: 1fr; border: round $primary 60%; }
-    NetworkScreen #net-log { width: 40; border: round $primary 60%; }
-    NetworkScreen #net-status { height: 1; background: $panel; padding: 0 1; }
-    """
+class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
+    AUTO_FOCUS = "#net-diagram"
+    COMMANDS: ClassVar = {NetworkCommands}
+    CSS_PATH = "network.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right,n", "next", "Next", priority=True),
         Binding("left,p", "previous", "Prev", priority=True),
         Binding("home", "first", "Start", show=False, priority=True),
         Binding("end", "last", "End", show=False, priority=True),
-        Binding("f", "finish_forward", "Forward"),
-        Binding("b", "run_backward", "Backward"),
-        Binding("u", "update", "Update"),
-        Binding("t", "train", "Train"),
-        Binding("space", "pause", "Pause"),
-        Binding("c", "chain", "Neuron chain"),
+        Binding("f", "finish_forward", "Forward", priority=True),
+        Binding("b", "run_backward", "Backward", priority=True),
+        Binding("u", "update", "Update", priority=True),
+        Binding("up", "cursor(-1)", "↑↓ neuron", show=False),
+        Binding("down", "cursor(1)", "↓ neuron", show=False),
+        Binding("left_square_bracket", "layer(-1)", "[ layer", show=False, priority=True),
+        Binding("right_square_bracket", "layer(1)", "] layer", show=False, priority=True),
+        Binding("enter", "select", "Select", show=False),
+        Binding("r", "row(1)", "Next row", show=False, priority=True),
+        Binding("R", "row(-1)", "Previous row", show=False, priority=True),
+        Binding("c", "chain", "Neuron chain", priority=True),
+        Binding("m", "matrix", "Matrices", priority=True),
+        Binding("t", "train", "Train", priority=True),
+        Binding("space", "pause", "Pause", priority=True),
+        Binding("s", "save", "Save", priority=True),
+        Binding("v", "panel", "Next panel", priority=True),
+        Binding("question_mark", "help", "Help", priority=True),
+        Binding("f1", "help", "Help", show=False),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -93,55 +95,99 @@ class NetworkScreen(Screen[None]):
         row: int
 
     def __init__(self, spec: Spec, *, check: bool = True, trace_checker: TraceChecker | None = None,
-                 epoch_checker: EpochChecker | None = None, name: str | None = None) -> None:
+                 epoch_checker: EpochChecker | None = None, path: str | None = None,
+                 name: str | None = None) -> None:
         super().__init__(name=name)
         self.spec = spec
+        self.path = path
         self.check_enabled = check
         self._remote: RemoteChecker | None = None  # torch in its own process, started on first use
         self.trace_checker: TraceChecker = trace_checker or (lambda net: self.remote().check_trace(net))
         self.epoch_checker: EpochChecker = epoch_checker or (lambda spec, start: self.remote().check_epoch(spec, start))
         self.net: NetTrace = trace(spec)
+        self.pass_ = full_pass(spec, self.net.params)
+        self.reveal = Reveal.of(self.net)
         self.k = 0
+        self.row = 0
+        self.cursor: tuple[int, int] = (spec.layers, 0)  # the first output: where the loss enters
+        self.panel = "step"
         self.generation = 0
         self.torch_error: str | None = None
-        self.training = False
-        self.paused = threading.Event()
-        self.losses: list[float] = []
-        self.epoch = 0
-        self.last_result: TrainResult | None = None
         self.message = ""
+        self.cell: tuple[str, float, float | None] | None = None  # a matrix cell picked: full precision
+        self.init_training()
 
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        from textual_plotext import PlotextPlot
-
-        yield Static(id="net-diagram")
-        with Horizontal(id="net-main"):
-            yield DataTable(id="net-steps", cursor_type="row", zebra_stripes=True)
-            with Vertical(id="net-right"):
-                yield Static(id="net-formula")
-                yield DataTable(id="net-matrix", cursor_type="cell")
+        with Vertical(id="net-view"):
+            yield NetDiagram(id="net-diagram")
+            with Horizontal(id="net-matrix-view"):
+                yield StepList(id="net-steps", cursor_type="row", zebra_stripes=True)
+                yield MatrixTable(id="net-matrix", cursor_type="cell")
+        yield Static(id="net-tabs")
+        with Horizontal(id="net-middle"):
+            with VerticalScroll(id="net-step"):
+                yield Static(id="net-step-text")
+            with VerticalScroll(id="net-detail"):
+                yield NeuronDetail(id="net-detail-text")
         with Horizontal(id="net-train"):
             with Vertical(id="net-controls"):
-                yield Input(short(self.spec.lr), id="net-lr", placeholder="learning rate")
-                yield Input("100", id="net-epochs", placeholder="epochs", type="integer")
-                yield ProgressBar(id="net-progress", show_eta=False)
-            yield PlotextPlot(id="net-plot")
+                yield NumberInput(short(self.spec.lr), id="net-lr", placeholder="learning rate", type="number")
+                yield NumberInput(str(self.spec.epochs), id="net-epochs", placeholder="epochs", type="integer")
+                yield ProgressBar(id="net-progress", show_eta=False, show_percentage=True)
+                yield Static("t train · space pause\nescape stop · s save", id="net-hint")
+            yield LossPlot(id="net-plot")
+            yield DecisionMap(id="net-map")
             yield Log(id="net-log", max_lines=2000)
+        yield Static(id="net-spark")
         yield Static(id="net-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#net-steps").border_title = "steps"
-        self.query_one("#net-formula").border_title = "step"
-        self.query_one("#net-matrix").border_title = "numbers"
+        view = self.query_one("#net-view")
+        view.border_title = describe(self.spec)
+        self.query_one("#net-step").border_title = "step"
+        self.query_one("#net-detail").border_title = "neuron"
         self.query_one("#net-controls").border_title = "lr · epochs"
         self.query_one("#net-plot").border_title = "loss"
+        self.query_one("#net-map").border_title = "decision map"
         self.query_one("#net-log").border_title = "epochs"
-        steps = self.query_one("#net-steps", DataTable)
-        steps.add_columns("#", "phase", "step", "torch")
+        self.set_class(not has_map(self.spec), "-no-map")
+        self.set_class(True, f"-panel-{self.panel}")
+        self.set_class(True, "-untrained")
+        self.query_one(DecisionMap).show(self.spec, self.spec.params)
+        self.query_one(ProgressBar).update(total=self.spec.epochs, progress=0)  # a still bar, not a pulse
         self.install(self.net)
-        steps.focus()
+        self._size_classes(self.app.size.width, self.app.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._size_classes(event.size.width, event.size.height)
+
+    def _size_classes(self, width: int, height: int) -> None:
+        small = height < SMALL_HEIGHT or width < SMALL_WIDTH
+        self.set_class(small, "-small")
+        self.set_class(not small and height < TALL_HEIGHT, "-medium")
+        self._tabs()
+        self.fit_panels()
+        self.refresh_bindings()
+
+    def fit_panels(self) -> None:
+        """The diagram comes first: it gets the rows to show every neuron in full if it can, and the step and
+        neuron panels share what is left (between MIDDLE_ROWS); on small screens the panels take turns."""
+        width, height = self.app.size
+        lo, hi = MIDDLE_ROWS
+        rows = lo if self.has_class("-small") else hi
+        if not self.has_class("-small"):
+            train = 6 if self.has_class("-untrained") else 9 if self.has_class("-medium") else 11
+            room = height - 2 - train - 2  # status, footer, the training row, the diagram's border
+            for want in self.query_one(NetDiagram).rows_wanted(width - 2):
+                if room - want >= lo:  # this picture fits: with a margin if there is room for one
+                    rows = min(hi, max(lo, room - want - DIAGRAM_MARGIN))
+                    break
+            else:
+                rows = lo
+        for sel in ("#net-middle", "#net-step", "#net-detail"):
+            self.query_one(sel).styles.max_height = rows
 
     def remote(self) -> RemoteChecker:
         if self._remote is None:
@@ -149,8 +195,7 @@ class NetworkScreen(Screen[None]):
         return self._remote
 
     def on_unmount(self) -> None:
-        self.workers.cancel_group(self, "net-train")
-        self.paused.clear()
+        self.stop_training()
         if self._remote is not None:
             self._remote.close()
 
@@ -158,9 +203,12 @@ class NetworkScreen(Screen[None]):
     def install(self, net: NetTrace, check: bool = True) -> None:
         """Show a (new) trace; ask torch about it in a worker thread."""
         self.net = net
+        self.pass_ = full_pass(self.spec, net.params)
+        self.reveal = Reveal.of(net)
         self.generation += 1
         self.k = min(self.k, len(net.steps))
-        self._fill_steps()
+        self.row = min(self.row, len(self.spec.x) - 1)
+        self.query_one(StepList).fill(net, self.check_enabled)
         self.refresh_views()
         if check and self.check_enabled and not net.checked:
             self._check(self.generation, net)
@@ -175,111 +223,61 @@ class NetworkScreen(Screen[None]):
         self.app.call_from_thread(self._checked, generation, checked, None)
 
     def _checked(self, generation: int, net: NetTrace | None, error: str | None) -> None:
-        if generation != self.generation:
+        if generation != self.generation or not self.is_attached:  # stale, or the app is closing
             return
         self.torch_error = error
         if net is not None:
             self.net = net
-            self._fill_steps()
-        self.refresh_views()
+        with contextlib.suppress(NoMatches):  # the app closed while torch was answering
+            self.query_one(StepList).fill(self.net, self.check_enabled)
+            self.refresh_views()
 
-    def _fill_steps(self) -> None:
-        table = self.query_one("#net-steps", DataTable)
-        table.clear()
-        for s in self.net.steps:
-            mark = "…" if s.ok is None and self.check_enabled else "✓" if s.ok else "✗" if s.ok is False else ""
-            label = s.label if s.phase != "update" else f"{s.target} ←"
-            if "shortcut" in s.formula:
-                label += " (s−y)/N"
-            elif "= J·∂L" in s.formula:
-                label += " via J"
-            table.add_row(str(s.index + 1), s.phase, label, Text(mark, "green" if s.ok else "red"))
+    def check_settled(self) -> bool:
+        """Nothing is running: no training, and torch has answered for the trace on screen (or cannot)."""
+        return not self.training and (not self.check_enabled or self.torch_error is not None or self.net.checked)
 
     # -- views -------------------------------------------------------------------------------------
     def refresh_views(self) -> None:
-        self.query_one("#net-diagram", Static).update(self.diagram())
-        step = self.current
-        formula = self.query_one("#net-formula", Static)
-        if step is None:
-            formula.update(f"start: {len(self.net.steps)} steps; press → (or n) to take the first")
+        self.query_one(NetDiagram).show(self.view())
+        self.query_one("#net-step-text", Static).update(
+            step_text(self.net, self.k, self.check_enabled, self.torch_error, self.cell))
+        self._show_detail()
+        if self.has_class("-matrix"):
+            title = self.query_one(MatrixTable).show(self.net, self.k, self.row)
+            self.query_one("#net-view").border_subtitle = title
+            steps = self.query_one(StepList)
+            if self.k >= 1 and steps.row_count >= self.k:
+                steps.move_cursor(row=self.k - 1, animate=False)
         else:
-            verdict = self._verdict(step.ok)
-            formula.update(Text(f"{step.index + 1}. [{step.phase}] {step.formula}") + Text(f"\n{verdict}",
-                           "green" if step.ok else "red" if step.ok is False else "dim"))
-        self._fill_matrix()
-        steps = self.query_one("#net-steps", DataTable)
-        if self.k >= 1 and steps.row_count >= self.k:
-            steps.move_cursor(row=self.k - 1, animate=False)
+            self.query_one("#net-view").border_subtitle = ("blue +, orange −, thicker = larger |w| · "
+                                                           f"data row {self.row} of {len(self.spec.x)} (r)")
         self.query_one("#net-status", Static).update(self.status())
+        self._footer_chain()
 
-    def _verdict(self, ok: bool | None) -> str:
-        if not self.check_enabled:
-            return "torch check off"
-        if self.torch_error:
-            return f"torch unavailable: {self.torch_error}"
-        if ok is None:
-            return "torch: checking…"
-        return "torch agrees ✓" if ok else "torch DISAGREES ✗"
+    def view(self) -> View:
+        return View(self.spec, self.net, self.pass_, self.reveal, self.k, self.row, self.cursor,
+                    self.live_params if self.training else None, self.live_loss, self.epoch)
 
-    @property
-    def current(self):  # type: ignore[no-untyped-def]
-        return self.net.steps[self.k - 1] if 1 <= self.k <= len(self.net.steps) else None
-
-    @property
-    def current_array(self) -> np.ndarray | None:
-        return self.net.arrays[self.k - 1] if 1 <= self.k <= len(self.net.steps) else None
-
-    def _fill_matrix(self) -> None:
-        table = self.query_one("#net-matrix", DataTable)
-        table.clear(columns=True)
-        arr = self.current_array
-        if arr is None:
-            return
-        if arr.ndim == 0:
-            arr = arr.reshape(1, 1)
-        elif arr.ndim == 1:
-            arr = arr.reshape(1, -1)
-        elif arr.ndim > 2:
-            arr = arr[0]  # the softmax Jacobian: data row 0
-        shown = arr[:MAX_TABLE_ROWS]
-        finite = np.abs(shown[np.isfinite(shown)])
-        scale = float(finite.max()) if finite.size else 0.0
-        table.add_column("row")
-        for j in range(shown.shape[1]):
-            table.add_column(str(j))
-        for i, r in enumerate(shown):
-            table.add_row(str(i), *[Text(short(float(v)), cell_style(float(v), scale)) for v in r])
-        if arr.shape[0] > MAX_TABLE_ROWS:
-            table.add_row("…", *[f"+{arr.shape[0] - MAX_TABLE_ROWS} rows"] + [""] * (shown.shape[1] - 1))
-
-    def diagram(self) -> Text:
-        spec = self.spec
-        step = self.current
-        target = step.target if step is not None else ""
-        text = Text()
-
-        def part(label: str, key: str) -> None:
-            text.append(label, "reverse bold" if key == target else "bold")
-
-        part(f"x[{spec.sizes[0]}]", "x")
-        for layer in range(1, spec.layers + 1):
-            text.append(f" ─fc{layer}→ ", "reverse" if target.startswith(f"fc{layer}.") else "dim")
-            part(f"z{layer}[{spec.sizes[layer]}]", f"z{layer}")
-            text.append(f" ─{spec.act(layer)}→ ", "dim")
-            part(f"a{layer}[{spec.sizes[layer]}]", f"a{layer}")
-        text.append(f" ─{spec.loss}→ ", "dim")
-        part(f"L = {short(self.net.loss)}", "loss")
-        text.append(f"    lr {short(spec.lr)} · {len(spec.x)} rows ({spec.data_name})", "dim")
-        return text
-
-    def status(self) -> Text:
-        n = len(self.net.steps)
-        phase = self.current.phase if self.current else "start"
-        head = f"step {self.k}/{n} ({phase})"
+    def _show_detail(self) -> None:
+        detail = self.query_one(NeuronDetail)
         if self.training:
-            head += f" · training epoch {self.epoch}" + (" · PAUSED (space resumes)" if self.paused.is_set() else "")
-        checked = [s for s in self.net.steps if s.ok is not None]
-        bad = sum(1 for s in checked if not s.ok)
+            detail.show_training(self.epoch, self.epochs_total)
+            return
+        layer, unit = self.cursor
+        detail.show_neuron(self.spec, self.net, self.pass_, self.reveal, self.k, layer, unit, self.row)
+        name = "L" if layer > self.spec.layers else unit_name(self.spec.sizes, layer, unit)
+        self.query_one("#net-detail").border_title = f"neuron {name}"
+
+    def status(self):  # type: ignore[no-untyped-def]
+        from rich.text import Text
+
+        n = len(self.net.steps)
+        step = self.net.steps[self.k - 1] if self.k else None
+        head = f"step {self.k}/{n} ({step.phase if step else 'start'})"
+        if self.training:
+            head += f" · training epoch {self.epoch}/{self.epochs_total}" + (
+                " · PAUSED (space resumes)" if self.paused.is_set() else "")
+        bad = sum(1 for s in self.net.steps if s.ok is False)
         torch = ("torch check off" if not self.check_enabled else f"torch unavailable: {self.torch_error}"
                  if self.torch_error else "torch: checking…" if not self.net.checked else
                  f"✗ torch disagrees on {bad} of {n} steps" if bad else f"✓ torch agrees on all {n} steps")
@@ -289,21 +287,36 @@ class NetworkScreen(Screen[None]):
             out.append(" · " + self.message)
         return out
 
+    def _tabs(self) -> None:
+        names = {"step": "step", "neuron": "neuron", "training": "training"}
+        parts = [f"[reverse b] {names[p]} [/]" if p == self.panel else f"[@click=screen.panel('{p}')] {names[p]} [/]"
+                 for p in PANELS]
+        self.query_one("#net-tabs", Static).update("  ".join(parts) + "   [dim]v: next panel[/]")
+
     # -- stepping ----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The stepping keys win over the tables' own, but a focused input keeps its keys for typing."""
-        return not (action in STEP_ACTIONS and isinstance(self.focused, Input))
+        """False hides a key (it has nothing to do here), None shows it dimmed (not now)."""
+        if action == "panel" and not self.has_class("-small"):
+            return False  # every panel is on screen
+        if action == "pause" and not self.training:
+            return False
+        if action == "chain" and not 1 <= self.cursor[0] <= self.spec.layers:
+            return None  # the cursor is on an input or the loss: not a neuron with weights
+        if self.training and action in STEPPING:
+            return None  # the trace steps again when training stops
+        return True
+
+    @property
+    def current(self) -> Step | None:
+        return self.net.steps[self.k - 1] if 1 <= self.k <= len(self.net.steps) else None
 
     def go(self, k: int) -> None:
         self.k = max(0, min(k, len(self.net.steps)))
+        self.cell = None
         self.refresh_views()
 
     def _end_of(self, phases: tuple[str, ...]) -> int:
-        last = 0
-        for s in self.net.steps:
-            if s.phase in phases:
-                last = s.index + 1
-        return last
+        return max((s.index + 1 for s in self.net.steps if s.phase in phases), default=0)
 
     def action_next(self) -> None:
         self.go(self.k + 1)
@@ -329,180 +342,47 @@ class NetworkScreen(Screen[None]):
 
     def action_update(self) -> None:
         """Apply the SGD update: the updated parameters become the network's, and a new pass begins."""
-        if self.training:
-            return
         before = self.net.loss
         self.spec = self.spec.with_params(self.net.updated)
         self.k = 0
-        self.install(trace(self.spec))
+        with np.errstate(all="ignore"):
+            self.install(trace(self.spec))
         self.message = f"update applied: loss {short(before)} → {short(self.net.loss)}"
+        self.query_one(DecisionMap).show(self.spec, self.spec.params)
         self.refresh_views()
 
+    # -- views and panels --------------------------------------------------------------------------
+    def action_matrix(self) -> None:
+        self.toggle_class("-matrix")
+        if self.has_class("-matrix"):
+            self.query_one(MatrixTable).focus()
+        else:
+            self.query_one(NetDiagram).focus()
+        self.refresh_views()
+
+    def action_panel(self, name: str = "") -> None:
+        """Show one lower panel (small screens): `name`, or the next one."""
+        nxt = name if name in PANELS else PANELS[(PANELS.index(self.panel) + 1) % len(PANELS)]
+        self.remove_class(f"-panel-{self.panel}")
+        self.panel = nxt
+        self.add_class(f"-panel-{self.panel}")
+        self._tabs()
+
+    def action_help(self) -> None:
+        from backprop_tui.tui.screens.net_help import NetworkHelpScreen
+
+        if not isinstance(self.app.screen, NetworkHelpScreen):
+            self.app.push_screen(NetworkHelpScreen())
+
     def action_leave(self) -> None:
-        focused = self.focused
-        if isinstance(focused, Input):
-            self.query_one("#net-steps").focus()
+        if isinstance(self.focused, Input):
+            self.query_one(NetDiagram).focus()
             return
         if self.training:
-            self.workers.cancel_group(self, "net-train")
-            self.paused.clear()
+            self.stop_training()
+            return
+        if self.has_class("-matrix"):
+            self.action_matrix()
             return
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
-
-    # -- the neuron's chain ------------------------------------------------------------------------
-    def selected_neuron(self) -> tuple[int, int, int]:
-        """(layer, unit, data row) picked by the current step and the cell under the numbers' cursor."""
-        table = self.query_one("#net-matrix", DataTable)
-        row, col = table.cursor_coordinate.row, max(0, table.cursor_coordinate.column - 1)
-        step = self.current
-        target = step.target if step is not None else "loss"
-        L = self.spec.layers
-        if m := re.fullmatch(r"[za](\d+)", target):
-            layer = int(m.group(1))
-            unit, data_row = min(col, self.spec.sizes[layer] - 1), row
-        elif m := re.fullmatch(r"fc(\d+)\.(weight|bias)", target):
-            layer = int(m.group(1))
-            unit, data_row = (row if m.group(2) == "weight" else col), 0
-            unit = min(unit, self.spec.sizes[layer] - 1)
-        else:
-            layer, unit, data_row = L, 0, 0
-        return layer, unit, min(max(data_row, 0), len(self.spec.x) - 1)
-
-    def action_chain(self) -> None:
-        layer, unit, row = self.selected_neuron()
-        try:
-            exp = expand_neuron(self.spec, layer, unit, row)
-        except BadInput as err:
-            self.message = str(err)
-            self.refresh_views()
-            return
-        self.message = f"opened fc{layer}:{unit}, row {row} as a chain"
-        self.post_message(self.OpenChain(exp.text, f"fc{layer}:{unit}", row))
-        self.refresh_views()
-
-    # -- training ----------------------------------------------------------------------------------
-    def read_controls(self) -> tuple[float, int]:
-        lr_text = self.query_one("#net-lr", Input).value.strip()
-        epochs_text = self.query_one("#net-epochs", Input).value.strip()
-        try:
-            lr = float(lr_text)
-        except ValueError:
-            raise BadInput(f"learning rate {lr_text!r} is not a number") from None
-        if not np.isfinite(lr) or lr <= 0:
-            raise BadInput(f"the learning rate must be above 0, got {lr_text}")
-        try:
-            epochs = int(epochs_text)
-        except ValueError:
-            raise BadInput(f"epochs {epochs_text!r} is not a whole number") from None
-        if not 1 <= epochs <= 10_000_000:
-            raise BadInput("epochs must be between 1 and 10,000,000")
-        return lr, epochs
-
-    def action_train(self) -> None:
-        if self.training:
-            return
-        try:
-            lr, epochs = self.read_controls()
-        except BadInput as err:
-            self.message = str(err)
-            self.refresh_views()
-            return
-        self.spec = replace(self.spec, lr=lr)
-        self.training = True
-        self.paused.clear()
-        self.losses, self.epoch = [], 0
-        self.query_one("#net-progress", ProgressBar).update(total=epochs, progress=0)
-        log = self.query_one("#net-log", Log)
-        log.clear()
-        self.message = f"training {epochs} epochs at lr {short(lr)}"
-        self.refresh_views()
-        self._train(self.spec, epochs)
-
-    def action_pause(self) -> None:
-        if not self.training:
-            return
-        if self.paused.is_set():
-            self.paused.clear()
-        else:
-            self.paused.set()
-        self.query_one("#net-status", Static).update(self.status())
-
-    @work(thread=True, group="net-train", exclusive=True)
-    def _train(self, spec: Spec, epochs: int) -> None:
-        worker = get_current_worker()
-        every = default_log_every(epochs)
-        pending: list[str] = []
-        losses: list[float] = []
-        last = [0.0]
-
-        def on_epoch(epoch: int, loss: float) -> bool:
-            while self.paused.is_set() and not worker.is_cancelled:
-                time.sleep(0.02)
-            if worker.is_cancelled:
-                return False
-            losses.append(loss)
-            if epoch % every == 0:
-                pending.append(epoch_line(epoch, epochs, loss))
-            now = time.monotonic()
-            if now - last[0] >= UI_INTERVAL or epoch == epochs:
-                last[0] = now
-                lines, pending[:] = list(pending), []
-                self.app.call_from_thread(self._progress, epoch, list(losses), lines)
-            return True
-
-        try:
-            res = run_training(spec, epochs, every, on_epoch, check=self.check_enabled,
-                               checker=self.epoch_checker)
-        except Exception as err:  # never take the app down: report it
-            self.app.call_from_thread(self._trained, None, f"{type(err).__name__}: {err}", pending)
-            return
-        self.app.call_from_thread(self._trained, res, None, pending)
-
-    def _progress(self, epoch: int, losses: list[float], lines: list[str]) -> None:
-        self.epoch = epoch
-        self.losses = losses
-        self.query_one("#net-progress", ProgressBar).update(progress=epoch)
-        log = self.query_one("#net-log", Log)
-        for line in lines:
-            log.write_line(line)
-        self._plot()
-        self.query_one("#net-status", Static).update(self.status())
-
-    def _plot(self) -> None:
-        from textual_plotext import PlotextPlot
-
-        plot = self.query_one("#net-plot", PlotextPlot)
-        ys = self.losses
-        if not ys:
-            return
-        stride = max(1, len(ys) // PLOT_POINTS)
-        xs = list(range(1, len(ys) + 1, stride))
-        plt = plot.plt
-        plt.clear_data()
-        plt.plot(xs, [ys[i - 1] for i in xs], marker="braille")
-        plt.xlabel("epoch")
-        plot.refresh()
-
-    def _trained(self, res: TrainResult | None, error: str | None, pending: list[str]) -> None:
-        self.training = False
-        self.paused.clear()
-        log = self.query_one("#net-log", Log)
-        for line in pending:
-            log.write_line(line)
-        if res is None:
-            self.message = f"training failed: {error}"
-            self.refresh_views()
-            return
-        self.last_result = res
-        self.losses = res.losses
-        self.epoch = res.epochs
-        self._plot()
-        log.write_line(f"final loss {loss_text(res.final_loss)}")
-        if self.check_enabled:
-            log.write_line(res.checks_line())
-        self.message = (f"trained {res.epochs} epochs: loss {loss_text(res.losses[0])} → "
-                        f"{loss_text(res.final_loss)}" + ("" if res.ok else " · torch DISAGREED"))
-        self.spec = self.spec.with_params(res.params)
-        self.k = 0
-        self.install(trace(self.spec))
