@@ -80,7 +80,7 @@ class DialogActions(Base):
             self.error_line.show(f"{path}: {err}")
             self.notify(f"cannot open {path}", severity="error")
             return
-        self.show_network(spec)
+        self.show_network(spec, path)
 
     def open_model(self, path: str, text: str) -> None:
         """A PyTorch model file: read here, its draws replayed by torch in the referee process (a worker
@@ -102,21 +102,21 @@ class DialogActions(Base):
             return
         finally:
             remote.close()
-        self.call_from_thread(self._model_loaded, bound.spec, [path, *app_summary(bound)])
+        self.call_from_thread(self._model_loaded, bound.spec, [path, *app_summary(bound)], path)
 
     def _model_failed(self, path: str, why: str) -> None:
         self.loading_model = False
         self.error_line.show(f"{path}: {why}")
         self.notify(f"cannot open {path}", severity="error")
 
-    def _model_loaded(self, spec: object, lines: list[str]) -> None:
+    def _model_loaded(self, spec: object, lines: list[str], path: str | None = None) -> None:
         self.loading_model = False
-        self.show_network(spec)  # type: ignore[arg-type]
+        self.show_network(spec, path)  # type: ignore[arg-type]
         warned = any(line.startswith("warning:") for line in lines)
         self.notify("\n".join(lines), title="PyTorch model", severity="warning" if warned else "information",
                     timeout=20)
 
-    def show_network(self, spec: Spec) -> None:
+    def show_network(self, spec: Spec, path: str | None = None) -> None:
         from backprop_tui.tui.screens.network import NetworkScreen
 
         if self.has_network:
