@@ -250,7 +250,7 @@ def _fprime_value(f: str, z: float, a: float) -> float:
 
 
 def _weight_grad(net: _Net, i: int, layer: int, dst: int, src: int, value: float) -> Question:
-    d, s = net.name(layer, dst), net.name(layer - 1, src)
+    d = net.name(layer, dst)
     w = net.weight(layer, dst, src)
     label = f"∂L/∂{w}"
     delta = net.p.deltas[layer]

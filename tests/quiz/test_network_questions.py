@@ -38,7 +38,7 @@ def test_the_classic_figures(classic):
 
 
 def test_per_neuron_never_whole_matrices(classic):
-    tr, by = classic
+    _, by = classic
     assert list(by) == [
         "z(h1)", "z(h2)", "a(h1)", "a(h2)", "z(o1)", "z(o2)", "a(o1)", "a(o2)", "L",
         "∂L/∂a(o1)", "∂L/∂a(o2)", "∂a(o1)/∂z(o1)", "∂a(o2)/∂z(o2)", "δ(o1)", "δ(o2)", "∂L/∂w(h1→o1)",
