@@ -35,6 +35,7 @@ examples:
   backprop-tui trace chain.bp --format latex --worksheet --blank local,grad --seed 7 > sheet.tex
   backprop-tui export chain.bp --to torch -o chain_torch.py
   backprop-tui --press n,n,n --screenshot out.svg
+  backprop-tui chain.bp --quiz --quiz-phases local,grad    predict each local derivative and gradient
 """
 
 
@@ -52,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_open.add_argument("--press", help="headless: comma-separated Textual key names to press, e.g. n,n,right")
     p_open.add_argument("--screenshot", metavar="OUT.svg", help="headless: write an SVG screenshot and exit")
     p_open.add_argument("--size", default="100x30", help="headless screen size COLSxROWS (default 100x30)")
+    p_open.add_argument("--quiz", action="store_true",
+                        help="start in quiz mode: predict each number before it is shown (q toggles it)")
+    p_open.add_argument("--quiz-phases", metavar="PHASES",
+                        help="what the quiz asks: all (default) or forward,local,grad; implies --quiz")
 
     p_trace = sub.add_parser("trace", help="print every step of a program or network, checked by torch")
     p_trace.add_argument("file", help="program file, network spec (.toml), or - for stdin")
@@ -183,6 +188,11 @@ def snippet_extra(trace: Trace) -> dict:
 
 def open_command(args: argparse.Namespace) -> int:
     size = _size(args.size)
+    quiz = None
+    if args.quiz or args.quiz_phases is not None:
+        from backprop_tui.quiz.questions import ALL, parse_phases
+
+        quiz = parse_phases(args.quiz_phases) if args.quiz_phases is not None else ALL
     press = [k.strip() for k in args.press.split(",") if k.strip()] if args.press else None
     if args.screenshot:
         _check_scripted(args.file, args.screenshot)
@@ -191,7 +201,7 @@ def open_command(args: argparse.Namespace) -> int:
                        "or `backprop-tui trace`")
     from backprop_tui.tui.launch import launch
 
-    return launch(args.file, press=press, screenshot=args.screenshot, size=size)
+    return launch(args.file, press=press, screenshot=args.screenshot, size=size, quiz=quiz)
 
 
 def _check_scripted(path: str | None, screenshot: str) -> None:

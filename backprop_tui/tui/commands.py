@@ -23,6 +23,8 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Pick an example program", "presets", "t"),
     ("Find a node by name", "find", "/"),
     ("Help: chain rule, product rule, notation", "help_always", "? / f1"),
+    ("Quiz mode: predict each number before it is shown (on / off)", "quiz", "q"),
+    ("Quiz: start over from the first step (forget the answers and the score)", "quiz_restart", "—"),
 )
 
 

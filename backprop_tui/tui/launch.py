@@ -35,8 +35,10 @@ def _stdin_from_terminal() -> None:
 
 
 def launch(path: str | None, press: list[str] | None = None, screenshot: str | None = None,
-           size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0) -> int:
-    """Run the app; with `screenshot`, headless: press the keys, wait for the checks, save an SVG."""
+           size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0,
+           quiz: frozenset[str] | None = None) -> int:
+    """Run the app; with `screenshot`, headless: press the keys, wait for the checks, save an SVG.
+    quiz: start in quiz mode asking these phases (quiz.PHASES); None: quiz mode off."""
     import gc
 
     # Start-up allocates much and frees little: no garbage collection until the first frame is drawn (the
@@ -56,7 +58,7 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         network = None
         if path is not None and error is None and is_network_spec(path, text):
             network, text, save_path = (path, text), SEED_CHAIN, None
-        app = BackpropApp(text, save_path, checker=checker, error=error, network=network)
+        app = BackpropApp(text, save_path, checker=checker, error=error, network=network, quiz=quiz)
     except BaseException:
         gc.enable()
         raise
