@@ -40,7 +40,8 @@ async def test_right_answer_ticks_and_moves_on(make_app):
         st = app.state
         assert not st.value_known("y1", Y1) and st.value_known("x", Y1)  # hidden in the graph and the table
         assert "predict y1 = ?" in texts(app)[0]
-        assert "y1 = ?" in str(app.query_one("#step").render()) and "1·2 + 1" not in str(app.query_one("#step").render())
+        step_panel = str(app.query_one("#step").render())
+        assert "y1 = ?" in step_panel and "1·2 + 1" not in step_panel
         await answer(pilot, "3")
         assert app.k == Y2  # ✓, then the next step
         question, feedback, score = texts(app)

@@ -36,10 +36,15 @@ When a name is used more than once (fan-out), one term per use is added up: `gra
 - `const(2)`: a constant (no `requires_grad`): no gradient
 - the current step is highlighted; click a node (or press `/`) to select it and see full values
 
+**Quiz mode** (`q`). Each number is hidden until you type a prediction in the quiz panel: a number or
+arithmetic (`2*3`, `1/4`). Right (within 0.1%, or the answer rounded to the digits you typed, at least 2):
+✓ and the next step. Wrong: a hint naming the rule, a second try, then the answer with its arithmetic.
+Enter moves on where nothing is asked; escape leaves the input; the choice beside Check picks the phases.
+
 ## Keys
 `→`/`n` next · `←`/`p` previous · `home`/`end` start/end · `f` finish forward · `b` run backward ·
 `e` edit · `escape` leave the editor · `ctrl+r` rebuild now · `o` open · `s` save · `t` presets ·
-`/` find a node · `?`/`f1` this help · `ctrl+p` command palette · `ctrl+q` quit ·
+`/` find a node · `q` quiz mode · `?`/`f1` this help · `ctrl+p` command palette · `ctrl+q` quit ·
 `w` back to the network, after opening a neuron's chain from it
 
 Close this help with `escape`, `q`, `?` or `f1`.

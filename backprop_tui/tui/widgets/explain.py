@@ -18,7 +18,7 @@ PHASES = {
 }
 START = (
     "Press → or n for the first step, ← or p to go back; f finishes the forward pass, b runs the "
-    "backward pass. Click a node or press / to find one; ? explains the notation."
+    "backward pass. Click a node or press / to find one; ? explains the notation; q quizzes you."
 )
 
 
