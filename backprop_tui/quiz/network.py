@@ -17,7 +17,7 @@ from __future__ import annotations
 from backprop_tui.engine.rules import RULES
 from backprop_tui.network.engine import NetTrace, Pass, full_pass, loss_formula, softmax
 from backprop_tui.numbers import short
-from backprop_tui.quiz.questions import Question
+from backprop_tui.quiz.questions import Question, given
 
 MAX_TERMS = 4  # terms of a sum written out, then `+ … (k more)`
 ACTIVATION = {
@@ -71,7 +71,7 @@ class _Net:
     def q(self, step: int, entry: tuple[int, ...], phase: str, label: str, context: str, answer: float,
           hint: str, working: str) -> Question:
         """A question about one neuron on the row asked: its label names the row when there are several."""
-        return Question(step, entry, phase, label + self.tag, context, float(answer), hint, working)
+        return Question(step, entry, phase, label + self.tag, float(answer), working, given(context, hint))
 
 
 def network_questions(tr: NetTrace, row: int = 0,
@@ -152,8 +152,9 @@ def _loss(net: _Net, i: int, value: float) -> Question:
         scale = f"½·({squares})" + (f"/{net.rows}" if net.rows > 1 else "") if spec.loss == "half_sse" \
             else f"({squares})/{a.size}"
         work = f"L = {scale} = {short(value)}"
-    return Question(i, (), "forward", "L", f"L = {loss_formula(spec)}", value,
-                    f"the loss: L = {loss_formula(spec)}, with the outputs a and the targets y", work)
+    return Question(i, (), "forward", "L", value, work,
+                    given(f"L = {loss_formula(spec)}", f"the loss: L = {loss_formula(spec)}, with the outputs a and "
+                          "the targets y"))
 
 
 def _grad_a(net: _Net, i: int, layer: int, unit: int, value: float) -> Question:
@@ -265,7 +266,7 @@ def _weight_grad(net: _Net, i: int, layer: int, dst: int, src: int, value: float
         work = f"{label} = Σ over the rows of δ({d})·{a_prev} = {_sum(terms, net.rows)} = {short(value)}"
     hint = (f"{w} is read by one neuron, {d}, where ∂z({d})/∂{w} = {a_prev}: one consumer, z({d}), so "
             f"{label} = δ({d})·{a_prev}" + (", summed over the rows" if net.rows > 1 else ""))
-    return Question(i, (dst, src), "grad", label, f"{label}, the gradient of {ref}", value, hint, work)
+    return Question(i, (dst, src), "grad", label, value, work, given(f"{label}, the gradient of {ref}", hint))
 
 
 _BUILD = {"z": _z, "a": _a, "grad_a": _grad_a, "fprime": _fprime, "grad_z": _delta}

@@ -13,7 +13,9 @@ formula uses. A gradient's hint names the consumers that contribute and the prod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from backprop_tui.engine import symbolic as S
@@ -39,7 +41,7 @@ MAX_PATHS = 3  # occurrences of a name listed in a local's hint
 MAX_PATH_OPS = 4  # operations per occurrence listed
 MAX_VISITED = 400  # nodes searched for occurrences before the hint falls back to the symbolic partial
 MAX_CONSUMERS = 4  # products listed in a gradient's hint
-MAX_HINT = 260  # characters: a longer list of rule lines gives way to the symbolic partial
+MAX_HINT = 220  # characters: a longer list of rule lines gives way to the symbolic partial
 SHORT = 40  # pieces of a sub-expression shown as `a = …`
 
 
@@ -49,24 +51,41 @@ class Question:
 
     step: the Step's index in its trace. entry: where in that step's array (a network's (row, unit) or
     (out, in)); () for a chain's scalar step. phase: forward | local | grad. label: what is asked
-    (`∂y2/∂y1`, `grad(y1)`, `y1`, `z(h1)`, `δ(o1)`, `∂L/∂w(h1→o1)`). context: the rule without its
-    numbers, shown with the question. answer: the engine's value. hint: names the rule. working: the answer
-    with its arithmetic (a chain step's formula).
+    (`∂y2/∂y1`, `grad(y1)`, `y1`, `z(h1)`, `δ(o1)`, `∂L/∂w(h1→o1)`). answer: the engine's value. working:
+    the answer with its arithmetic (a chain step's formula). explain() gives (context, hint), written only
+    when first read (a 10,000-statement program has 50,000 questions; one is on screen): context, the
+    rule without its numbers, shown with the question; hint, what names the rule.
     """
 
     step: int
     entry: tuple[int, ...]
     phase: str
     label: str
-    context: str
     answer: float
-    hint: str
     working: str
+    explain: Callable[[], tuple[str, str]] = field(compare=False, repr=False)
 
     @property
     def key(self) -> tuple[str, str]:
         """What identifies the question across a rebuild of the same program (with its answer)."""
         return self.phase, self.label
+
+    @cached_property
+    def _words(self) -> tuple[str, str]:
+        return self.explain()
+
+    @property
+    def context(self) -> str:
+        return self._words[0]
+
+    @property
+    def hint(self) -> str:
+        return self._words[1]
+
+
+def given(context: str, hint: str) -> Callable[[], tuple[str, str]]:
+    """explain() for words already written."""
+    return lambda: (context, hint)
 
 
 def parse_phases(text: str) -> frozenset[str]:
@@ -97,21 +116,31 @@ def chain_questions(trace: Trace) -> tuple[Question, ...]:
             continue
         if s.phase == "forward":
             a = program.get(s.target)
-            if a.is_leaf:
-                continue
-            shape = _shape(a.expr) or "(a long expression)"
-            names = ", ".join(a.reads[:6]) + (", …" if len(a.reads) > 6 else "")
-            out.append(Question(s.index, (), "forward", s.target, f"{s.target} = {shape}", s.value,
-                                f"put the forward values of {names} into {s.target} = {shape} and work it out",
-                                s.formula))
+            if not a.is_leaf:
+                out.append(Question(s.index, (), "forward", s.target, s.value, s.formula, _forward_words(a)))
         elif s.phase == "local" and s.wrt is not None:
-            a = program.get(s.target)
-            out.append(Question(s.index, (), "local", s.label, _local_context(a, s.wrt), s.value,
-                                local_hint(a, s.wrt), s.formula))
+            out.append(Question(s.index, (), "local", s.label, s.value, s.formula,
+                                _local_words(program.get(s.target), s.wrt)))
         elif s.phase == "backward" and s.terms:
-            out.append(Question(s.index, (), "grad", s.label, f"{s.label} = ∂{trace.output}/∂{s.target}",
-                                s.value, grad_hint(s), s.formula))
+            out.append(Question(s.index, (), "grad", s.label, s.value, s.formula, _grad_words(s, trace.output)))
     return tuple(out)
+
+
+def _forward_words(a: Assignment) -> Callable[[], tuple[str, str]]:
+    def words() -> tuple[str, str]:
+        shape = _shape(a.expr) or "(a long expression)"
+        names = ", ".join(a.reads[:6]) + (", …" if len(a.reads) > 6 else "")
+        return f"{a.name} = {shape}", f"put the values of {names} into {shape}"
+
+    return words
+
+
+def _local_words(a: Assignment, wrt: str) -> Callable[[], tuple[str, str]]:
+    return lambda: (_local_context(a, wrt), local_hint(a, wrt))
+
+
+def _grad_words(s: Step, output: str) -> Callable[[], tuple[str, str]]:
+    return lambda: (f"{s.label} = ∂{output}/∂{s.target}", grad_hint(s))
 
 
 def _shape(expr: Expr, budget: int = 120) -> str | None:
@@ -141,28 +170,27 @@ def grad_hint(s: Step) -> str:
 
 def local_hint(a: Assignment, wrt: str) -> str:
     """The calculus line per operation from the statement's result down to `wrt`, with a and b named."""
-    head = f"{a.name} = {_shape(a.expr) or '…'}"
     if isinstance(a.expr, Ref):
-        return f"{head}: {a.name} is {wrt} itself, so ∂{a.name}/∂{wrt} is the derivative of a name by itself"
+        return f"{a.name} is {wrt} itself: the derivative of a name by itself"
     paths = _paths(a.expr, wrt)
     if paths is None or not paths or len(paths) > MAX_PATHS or any(len(p) > MAX_PATH_OPS for p in paths):
-        return _symbolic_hint(a, wrt, head)
-    lines = [" then ".join(_rule_line(op, i) for op, i in path) for path in paths]
+        return _symbolic_hint(a, wrt)
+    lines = [", then ".join(_rule_line(op, i) for op, i in path) for path in paths]
     if len(lines) == 1:
-        inside = "" if len(paths[0]) == 1 else ", the chain rule inside the statement, outermost first"
-        text = f"{head}{inside}: {lines[0]}"
+        inside = "" if len(paths[0]) == 1 else "the chain rule inside the statement, outermost first: "
+        text = inside + lines[0]
     else:
-        text = (f"{head}: {wrt} appears {len(lines)} times; add one term per appearance (where the product "
-                "rule comes from): " + "; plus ".join(lines))
-    return text if len(text) <= MAX_HINT else _symbolic_hint(a, wrt, head)
+        text = (f"{wrt} appears {len(lines)} times: add one term per appearance (the product rule comes from "
+                "this): " + "; plus ".join(lines))
+    return text if len(text) <= MAX_HINT else _symbolic_hint(a, wrt)
 
 
-def _symbolic_hint(a: Assignment, wrt: str, head: str) -> str:
+def _symbolic_hint(a: Assignment, wrt: str) -> str:
     partial = symbolic_partials(a).get(wrt)
     shape = S.render(partial, None, 120) if partial is not None else None
     if shape is None:
-        return f"{head}: apply the chain rule through the expression, operation by operation, down to {wrt}"
-    return f"{head}: holding the other names fixed, ∂{a.name}/∂{wrt} = {shape}; put the values in"
+        return f"apply the chain rule through {a.name}'s expression, operation by operation, down to {wrt}"
+    return f"holding the other names fixed, ∂{a.name}/∂{wrt} = {shape}; put the values in"
 
 
 def _paths(root: Expr, wrt: str) -> list[list[tuple[Op, int]]] | None:
@@ -190,8 +218,8 @@ def _rule_line(op: Op, i: int) -> str:
     if op.op == "softmax":
         return f"{line} (s = softmax({', '.join(_part(x) for x in op.args)}), i = {op.index + 1}, j = {i + 1})"
     if len(op.args) == 1:
-        return f"{line} (here a = {_part(op.args[0])})"
-    return f"{line} (here a = {_part(op.args[0])}, b = {_part(op.args[1])})"
+        return f"{line} (a = {_part(op.args[0])})"
+    return f"{line} (a = {_part(op.args[0])}, b = {_part(op.args[1])})"
 
 
 def _part(expr: Expr) -> str:

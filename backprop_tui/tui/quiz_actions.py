@@ -36,6 +36,7 @@ class QuizActions(Base):
         """phases: None for quiz mode off at the start; else on, asking those phases (`--quiz`)."""
         self.quiz = Quiz(phases or ALL, on=phases is not None)
         self._quiz_k = 0  # the position the panel last showed
+        self._quiz_trace: Trace | None = None  # the trace the questions are (or will be) about
 
     def step_state(self, trace: Trace) -> StepState:
         st = StepState.of(trace)
@@ -43,7 +44,10 @@ class QuizActions(Base):
         return st
 
     def quiz_load(self, trace: Trace) -> None:
-        self.quiz.load(chain_questions(trace))
+        """The questions of a new trace, written only while the quiz is on (a 10,000-statement program has
+        50,000 of them: 0.3 s); turning the quiz on writes them then."""
+        self._quiz_trace = trace
+        self.quiz.load(chain_questions(trace) if self.quiz.on else ())
 
     @property
     def quiz_panel(self) -> QuizPanel:
@@ -72,7 +76,7 @@ class QuizActions(Base):
             self.quiz.stop()
             self.graph.focus()
         else:
-            self.quiz.start(self.k)
+            self._quiz_start(self.k)
         self.refresh_views(scroll=False)
         if self.quiz.on:
             self.quiz_panel.input.focus()
@@ -80,9 +84,15 @@ class QuizActions(Base):
     def action_quiz_restart(self) -> None:
         """Forget the answers and the score, and start the quiz again from the first step."""
         self.quiz.restart()
-        self.quiz.start(0)
+        self._quiz_start(0)
         self.go(0)
         self.quiz_panel.input.focus()
+
+    def _quiz_start(self, k: int) -> None:
+        self.quiz.on = True
+        if self._quiz_trace is not None:
+            self.quiz.load(chain_questions(self._quiz_trace))
+        self.quiz.start(k)
 
     # -- the panel's messages (named handlers: @on is not collected from a plain mixin) ----------------
     def on_quiz_panel_answered(self, message: QuizPanel.Answered) -> None:

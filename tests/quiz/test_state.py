@@ -9,7 +9,7 @@ from backprop_tui.engine.trace import build_trace
 from backprop_tui.lang import parse_program
 from backprop_tui.network.engine import trace as net_trace
 from backprop_tui.network.spec import load_spec
-from backprop_tui.quiz import Quiz, chain_questions, network_questions
+from backprop_tui.quiz import ALL, Quiz, chain_questions, network_questions
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = (ROOT / "examples" / "chain.bp").read_text()
@@ -153,3 +153,30 @@ def test_a_network_step_asks_each_neuron_then_advances():
     quiz.at(9)  # ∂L/∂W2: only fc2.weight[0,0] (w5) is asked
     assert quiz.hidden_entries(8) == {(0, 0)}
     assert quiz.submit(9, "0.082").kind == "right"
+
+
+def test_the_running_counts_match_a_full_count():
+    """`to go` is kept as counts (constant time per step); after any walk it equals counting them all."""
+    import random
+
+    rng = random.Random(7)
+    quiz = seed_quiz()
+    trace = build_trace(parse_program(SEED))
+    for _ in range(400):
+        op = rng.choice(["at", "at", "submit", "start", "stop", "phases", "load"])
+        k = rng.randrange(0, 21)
+        if op == "at":
+            quiz.at(k)
+        elif op == "submit":
+            q = quiz.current(quiz._k)
+            quiz.submit(quiz._k, rng.choice(["0", "1", "2", "3", "4", "7", "x"]) if q else "")
+        elif op == "start":
+            quiz.start(k)
+        elif op == "stop":
+            quiz.stop()
+        elif op == "phases":
+            quiz.set_phases(rng.choice([frozenset({"local"}), frozenset({"grad", "forward"}), ALL]))
+        else:
+            quiz.load(chain_questions(trace))
+        full = sum(1 for q in quiz.questions if quiz.pending(q))
+        assert quiz.score().to_go == full, op

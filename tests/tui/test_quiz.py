@@ -59,7 +59,7 @@ async def test_wrong_answer_hint_then_the_answer_with_its_arithmetic(make_app):
         assert isinstance(app.focused, QuizInput) and not app.state.local_known("y2", "y1", DY2_DY1)
         await answer(pilot, "3")
         question, feedback, _ = texts(app)
-        assert feedback.startswith("✗ 3 is not ∂y2/∂y1. Hint: y2 = y1·w2 + b2")
+        assert feedback.startswith("✗ 3 is not ∂y2/∂y1. Hint: the chain rule inside the statement")
         assert RULES["add"].calculus[0] in feedback and RULES["mul"].calculus[0] in feedback
         assert app.k == DY2_DY1 and not app.state.local_known("y2", "y1", DY2_DY1)  # a second try
         assert app.query_one(QuizInput).value == ""
@@ -115,7 +115,7 @@ async def test_phase_choice_with_the_keyboard(make_app):
         assert app.quiz.phases == {"local"}
         assert app.state.value_known("y1", Y1)  # forward values are not asked now
         assert not app.state.local_known("y1", "x", Y1 + 2)
-        assert "nothing to predict" in texts(app)[0]
+        assert "not asked: forward is not among the phases chosen" in texts(app)[0]
 
 
 async def test_mouse_alone(make_app):
@@ -190,3 +190,16 @@ async def test_a_rebuild_keeps_the_answers(make_app):
         app.rebuild()  # the same program again (as after an edit that changes nothing)
         await settle(app, pilot)
         assert app.state.value_known("y1", Y2) and app.quiz.score().asked == 1
+
+
+async def test_start_over_from_the_palette_action(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        app.go(Y1)
+        await pilot.pause()
+        await app.run_action("quiz_restart")
+        await pilot.pause()
+        assert app.k == 0 and app.quiz.on and app.query_one(QuizPanel).display
+        assert app.quiz.score().text == "no answers yet · 14 to go"
+        assert not app.state.value_known("y1", app.state.n)

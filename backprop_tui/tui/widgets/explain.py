@@ -46,8 +46,7 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         head = Content.styled(f"{step.phase.upper()} · step {k} of {st.n}", "bold $accent")
         parts.append(head + Content.styled(f" · {PHASES.get(step.phase, step.phase)}", "dim"))
         if st.hides(step):  # quiz mode: the number waits for the learner's prediction
-            parts.append(Content.styled(f"{step.label} = ?", "bold"))
-            parts.append(Content.styled("quiz: predict it below; it shows once answered", "$warning"))
+            parts.append(Content.styled(f"{step.label} = ?", "bold") + Content.styled("  predict it below", "$warning"))
             parts.extend(_selected(st, k, selected))
             return Content("\n").join(parts)
         parts.append(Content.styled(step.formula, "bold"))

@@ -93,7 +93,10 @@ class QuizPanel(Vertical):
             with select.prevent(Select.Changed):
                 select.value = label
         self.query_one("#quiz-question", Static).update(self._question(quiz, k))
-        self.query_one("#quiz-feedback", Static).update(self._feedback_text(quiz, k))
+        feedback = self._feedback_text(quiz, k)
+        box = self.query_one("#quiz-feedback", Static)
+        box.update(feedback)
+        box.display = bool(feedback.plain)
         self.border_subtitle = quiz.score().text
 
     def _question(self, quiz: Quiz, k: int) -> Content:
@@ -113,8 +116,10 @@ class QuizPanel(Vertical):
                     return Content.assemble((f"{asked[-1].label}: {done}", "bold"), ("  · enter: next step", "dim"))
                 return Content.assemble((f"{done}: ", "bold"), asked[-1].working, ("  · enter: next step", "dim"))
             return Content.assemble("shown before the quiz reached it", ("  · enter: next step", "dim"))
-        return Content.assemble("nothing to predict here (a given value, or a phase not chosen)",
-                                ("  · enter: next step", "dim"))
+        about = quiz.about(k)
+        why = f"not asked: {about[0].phase} is not among the phases chosen" if about else \
+            "nothing to predict: a given value"
+        return Content.assemble(why, ("  · enter: next step", "dim"))
 
     def _feedback_text(self, quiz: Quiz, k: int) -> Content:
         """The last feedback while it concerns this step or the one just answered (after ✓ the screen has
