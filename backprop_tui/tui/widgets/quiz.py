@@ -4,7 +4,8 @@ the phase choice. Self-contained: any screen can host it.
 Attributes down: the screen calls `show(quiz, k)` after every move, rebuild or answer (quiz: the screen's
 quiz.Quiz; k: its position, steps taken). Messages up:
 - `QuizPanel.Answered(feedback)`: a prediction was judged, or enter was pressed with nothing to predict.
-  The screen redraws (a number may be revealed) and, if `feedback.advance`, moves to the next step.
+  The screen redraws (a number may be revealed), this panel included (`show`), and, if `feedback.advance`,
+  moves to the next step.
 - `QuizPanel.PhasesChanged(phases)`: the learner chose which phases are asked (the screen has already
   nothing to do but redraw: the panel has set them on the quiz).
 - `QuizPanel.Leave()`: escape in the input; the screen focuses its main view (the graph, the diagram).
@@ -29,6 +30,19 @@ from backprop_tui.quiz import CHOICES, Feedback, Quiz
 
 PLACEHOLDER = "a number: 0.59, 2*3"
 STYLE = {"right": "$success bold", "hint": "$warning", "answer": "$error", "invalid": "$error", "next": ""}
+
+
+class Lines(Static):
+    """Text whose relayout (of the whole column: the graph above is redrawn) happens only when the number
+    of lines it wraps to changes."""
+
+    _height = -1
+
+    def set(self, content: Content) -> None:
+        width = max(1, self.content_region.width or 40)
+        height = sum(max(1, -(-len(line) // width)) for line in content.plain.split("\n"))
+        self.update(content, layout=height != self._height)
+        self._height = height
 
 
 class QuizInput(Input):
@@ -69,13 +83,13 @@ class QuizPanel(Vertical):
         self._feedback: tuple[int, Feedback] | None = None  # (the step index it is about, what was said)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="quiz-question")
+        yield Lines(id="quiz-question")
         with Horizontal(id="quiz-row"):
             yield QuizInput(placeholder=PLACEHOLDER, max_length=200, compact=True, id="quiz-input")
             yield Button("Check", compact=True, id="quiz-check", variant="primary")
             yield Select([(label, label) for label, _ in CHOICES], value=CHOICES[0][0], allow_blank=False,
                          compact=True, id="quiz-phases", tooltip="which phases the quiz asks")
-        yield Static(id="quiz-feedback")
+        yield Lines(id="quiz-feedback")
 
     def on_mount(self) -> None:
         self.border_title = "quiz"
@@ -92,12 +106,15 @@ class QuizPanel(Vertical):
         if label is not None and select.value != label:
             with select.prevent(Select.Changed):
                 select.value = label
-        self.query_one("#quiz-question", Static).update(self._question(quiz, k))
+        self.query_one("#quiz-question", Lines).set(self._question(quiz, k))
         feedback = self._feedback_text(quiz, k)
-        box = self.query_one("#quiz-feedback", Static)
-        box.update(feedback)
-        box.display = bool(feedback.plain)
-        self.border_subtitle = quiz.score().text
+        box = self.query_one("#quiz-feedback", Lines)
+        box.set(feedback)
+        if box.display != bool(feedback.plain):
+            box.display = bool(feedback.plain)
+        score = quiz.score().text
+        if self.border_subtitle != score:
+            self.border_subtitle = score
 
     def _question(self, quiz: Quiz, k: int) -> Content:
         q = quiz.current(k)
@@ -152,7 +169,7 @@ class QuizPanel(Vertical):
             self._feedback = (fb.question.step if fb.question else self.k - 1, fb)
         if fb.kind != "invalid":  # a typo stays to be fixed; a judged try is in the feedback
             self.input.value = ""
-        self.show(self.quiz, self.k)
+        # the screen redraws on Answered, this panel with it: one frame, not one now and one after the move
         self.post_message(self.Answered(fb))
 
     @on(Select.Changed, "#quiz-phases")
@@ -162,5 +179,4 @@ class QuizPanel(Vertical):
         if self.quiz is None or phases is None or phases == self.quiz.phases:
             return
         self.quiz.set_phases(phases)
-        self.show(self.quiz, self.k)
-        self.post_message(self.PhasesChanged(phases))
+        self.post_message(self.PhasesChanged(phases))  # the screen redraws, this panel included
