@@ -21,6 +21,13 @@ def texts(app) -> tuple[str, str, str]:
     return question, feedback, str(panel.border_subtitle)
 
 
+async def go(app, pilot, k: int) -> None:
+    """Settled, then at position k (a jump: the questions before it are skipped, still asked)."""
+    await settle(app, pilot)
+    app.go(k)
+    await pilot.pause()
+
+
 async def answer(pilot, text: str) -> None:
     for ch in text:
         await pilot.press(ch)
@@ -53,9 +60,7 @@ async def test_right_answer_ticks_and_moves_on(make_app):
 async def test_wrong_answer_hint_then_the_answer_with_its_arithmetic(make_app):
     app = make_app(quiz=ALL)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        app.go(DY2_DY1)
-        await pilot.pause()
+        await go(app, pilot, DY2_DY1)
         assert isinstance(app.focused, QuizInput) and not app.state.local_known("y2", "y1", DY2_DY1)
         await answer(pilot, "3")
         question, feedback, _ = texts(app)
@@ -75,9 +80,7 @@ async def test_wrong_answer_hint_then_the_answer_with_its_arithmetic(make_app):
 async def test_arithmetic_and_a_bad_prediction(make_app):
     app = make_app(quiz=ALL)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        app.go(GRAD_Y1)
-        await pilot.pause()
+        await go(app, pilot, GRAD_Y1)
         await answer(pilot, "w2")
         assert texts(app)[1] == "`w2` is a name: type its value, or the number you computed (column 1)"
         assert app.query_one(QuizInput).value == "w2"  # kept, to be fixed; no try counted
@@ -90,9 +93,7 @@ async def test_arithmetic_and_a_bad_prediction(make_app):
 async def test_the_score_counts_first_tries(make_app):
     app = make_app(quiz=ALL)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        app.go(Y1)
-        await pilot.pause()
+        await go(app, pilot, Y1)
         await answer(pilot, "3")  # y1 ✓
         await answer(pilot, "8")  # y2 ✗
         await answer(pilot, "7")  # y2 ✓ on the second try
@@ -104,9 +105,7 @@ async def test_the_score_counts_first_tries(make_app):
 async def test_phase_choice_with_the_keyboard(make_app):
     app = make_app(quiz=ALL)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        app.go(Y1)
-        await pilot.pause()
+        await go(app, pilot, Y1)
         assert not app.state.value_known("y1", Y1)
         await pilot.press("tab", "tab")  # the input, Check, the phase choice
         assert isinstance(app.focused, Select)
@@ -121,9 +120,7 @@ async def test_phase_choice_with_the_keyboard(make_app):
 async def test_mouse_alone(make_app):
     app = make_app(quiz=ALL)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        app.go(Y1)
-        await pilot.pause()
+        await go(app, pilot, Y1)
         await pilot.click("#graph")
         assert isinstance(app.focused, GraphView)
         await pilot.click(QuizInput)
@@ -183,9 +180,7 @@ async def test_palette_entries(make_app):
 async def test_a_rebuild_keeps_the_answers(make_app):
     app = make_app(quiz=ALL)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        app.go(Y1)
-        await pilot.pause()
+        await go(app, pilot, Y1)
         await answer(pilot, "3")
         app.rebuild()  # the same program again (as after an edit that changes nothing)
         await settle(app, pilot)
@@ -195,11 +190,21 @@ async def test_a_rebuild_keeps_the_answers(make_app):
 async def test_start_over_from_the_palette_action(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        app.go(Y1)
-        await pilot.pause()
+        await go(app, pilot, Y1)
         await app.run_action("quiz_restart")
         await pilot.pause()
         assert app.k == 0 and app.quiz.on and app.query_one(QuizPanel).display
         assert app.quiz.score().text == "no answers yet · 14 to go"
         assert not app.state.value_known("y1", app.state.n)
+
+
+async def test_q_closes_the_help_and_types_in_the_editor(make_app):
+    from backprop_tui.tui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark", "q")
+        assert not isinstance(app.screen, HelpScreen) and not app.quiz.on  # the help's own q
+        await pilot.press("e", "q")
+        assert app.editor.text.startswith("q") and not app.quiz.on
