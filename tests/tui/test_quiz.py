@@ -208,3 +208,17 @@ async def test_q_closes_the_help_and_types_in_the_editor(make_app):
         assert not isinstance(app.screen, HelpScreen) and not app.quiz.on  # the help's own q
         await pilot.press("e", "q")
         assert app.editor.text.startswith("q") and not app.quiz.on
+
+
+def test_the_command_line(tmp_path, capsys):
+    from backprop_tui.cli import main
+    from backprop_tui.tui.launch import launch
+    from tests.tui.conftest import echo_checker
+
+    assert main(["--quiz-phases", "update", "--screenshot", str(tmp_path / "x.svg")]) == 2
+    assert "quiz phases 'update': choose all, or any of forward, local, grad" in capsys.readouterr().err
+    out = tmp_path / "quiz.svg"
+    keys = ["enter"] * Y1 + ["3", "enter"]
+    assert launch(None, keys, str(out), (100, 30), checker=echo_checker, quiz=frozenset({"forward"})) == 0
+    svg = out.read_text().replace("&#160;", " ")
+    assert "predict" in svg and "score 1/1 right first time" in svg and "forward values" in svg
