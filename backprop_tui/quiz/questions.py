@@ -140,7 +140,7 @@ def _local_words(a: Assignment, wrt: str) -> Callable[[], tuple[str, str]]:
 
 
 def _grad_words(s: Step, output: str) -> Callable[[], tuple[str, str]]:
-    return lambda: (f"{s.label} = ∂{output}/∂{s.target}", grad_hint(s))
+    return lambda: (f"∂{output}/∂{s.target}, with {output} the output", grad_hint(s))
 
 
 def _shape(expr: Expr, budget: int = 120) -> str | None:

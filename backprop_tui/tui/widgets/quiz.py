@@ -119,7 +119,7 @@ class QuizPanel(Vertical):
     def _question(self, quiz: Quiz, k: int) -> Content:
         q = quiz.current(k)
         if q is not None:
-            context = q.context.removeprefix(f"{q.label} = ")  # a forward value: `y2 = y1·w2 + b2`
+            context = q.context.removeprefix(f"{q.label} = ") if q.phase == "forward" else q.context
             return Content.assemble(("predict ", "bold"), (q.label, "bold $accent"), (" = ?  ", "bold"),
                                     (context, "dim"))
         if k == 0:
