@@ -36,6 +36,7 @@ examples:
   backprop-tui export chain.bp --to torch -o chain_torch.py
   backprop-tui train model.py --epochs 300      a PyTorch nn.Module file and its training loop
   backprop-tui --press n,n,n --screenshot out.svg
+  backprop-tui chain.bp --quiz --quiz-phases local,grad    predict each local derivative and gradient
 """
 
 
@@ -65,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_open.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                         help="headless: the longest wait for the checks and any training the keys started "
                              "(default 120); past it nothing is written and the status is 2")
+    p_open.add_argument("--quiz", action="store_true",
+                        help="start in quiz mode: predict each number before it is shown (q toggles it)")
+    p_open.add_argument("--quiz-phases", metavar="PHASES",
+                        help="what the quiz asks: all (default) or forward,local,grad; implies --quiz")
 
     p_trace = sub.add_parser("trace", help="print every step of a program or network, checked by torch")
     p_trace.add_argument("file", help="program file, network spec (.toml), or - for stdin")
@@ -210,6 +215,11 @@ def snippet_extra(trace: Trace) -> dict:
 
 def open_command(args: argparse.Namespace) -> int:
     size = _size(args.size)
+    quiz = None
+    if args.quiz or args.quiz_phases is not None:
+        from backprop_tui.quiz.questions import ALL, parse_phases
+
+        quiz = parse_phases(args.quiz_phases) if args.quiz_phases is not None else ALL
     press = [k.strip() for k in args.press.split(",") if k.strip()] if args.press else None
     if args.screenshot:
         _check_scripted(args.file, args.screenshot)
@@ -221,7 +231,7 @@ def open_command(args: argparse.Namespace) -> int:
     if not (args.timeout > 0 and args.timeout < 1e6):
         raise BadInput(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     return launch(args.file, press=press, screenshot=args.screenshot, size=size, timeout=args.timeout,
-                  ascii=args.ascii)
+                  ascii=args.ascii, quiz=quiz)
 
 
 def _check_scripted(path: str | None, screenshot: str) -> None:

@@ -282,3 +282,19 @@ def _check_names(expr: Expr, targets: list[Token], defined: dict[str, int], line
                                lines[node.line - 1])
         elif isinstance(node, Op):
             stack.extend(node.args)
+
+
+def parse_expression(text: str) -> Expr:
+    """One expression on its own (`2*3`, `-0.5*4`, `exp(1)`), as the quiz reads a typed prediction.
+
+    The same tokenizer and precedence parser as a program's right-hand side; BadInput (with the column)
+    for anything else, such as a second line, `=` or `;`.
+    """
+    parser = _Parser(text)
+    if parser.peek().kind == "end":
+        raise parser.fail("type a number, such as 0.59, or arithmetic, such as 2*3", parser.peek())
+    expr = parser.expr()
+    tok = parser.peek()
+    if tok.kind != "end":
+        raise parser.fail(f"unexpected {describe(tok)}: type one number or one arithmetic expression", tok)
+    return expr

@@ -26,11 +26,13 @@ from backprop_tui.tui.commands import BackpropCommands
 from backprop_tui.tui.graph_actions import GraphActions
 from backprop_tui.tui.messages import CheckDone, NodeSelected
 from backprop_tui.tui.presets import SEED_CHAIN
+from backprop_tui.tui.quiz_actions import QuizActions
 from backprop_tui.tui.state import StepState
 from backprop_tui.tui.widgets.editor import ErrorLine, ProgramEditor
 from backprop_tui.tui.widgets.explain import StatusLine, StepPanel
 from backprop_tui.tui.widgets.footer import KeysFooter
 from backprop_tui.tui.widgets.graph import GraphView
+from backprop_tui.tui.widgets.quiz import QuizPanel
 from backprop_tui.tui.widgets.table import VariableTable
 
 Checker = Callable[[Trace], Trace]
@@ -38,7 +40,7 @@ DEBOUNCE = 0.3
 CHECK_DELAY = 0.2
 # actions a focused editor or input keeps its own keys for (the keys type text there instead)
 TYPING_KEYS = {"next", "previous", "first", "last", "finish_forward", "run_backward", "edit", "open", "save",
-               "find", "help", "presets", "network", "toggle_level", "toggle_fit"}
+               "find", "help", "presets", "network", "toggle_level", "toggle_fit", "quiz"}
 
 
 class ChainScreen(Screen):
@@ -54,7 +56,7 @@ class ChainScreen(Screen):
             event.refresh_styles = False
 
 
-class BackpropApp(GraphActions, DialogActions, App[int]):
+class BackpropApp(QuizActions, GraphActions, DialogActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
     COMMANDS = App.COMMANDS | {BackpropCommands}
@@ -71,6 +73,7 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
         Binding("s", "save", "Save", priority=True),
         Binding("t", "presets", "Presets", priority=True),
         Binding("w", "network", "Network", priority=True),
+        Binding("q", "quiz", "Quiz", priority=True),
         Binding("slash", "find", "Find", priority=True),
         Binding("g", "toggle_level", "Gates", priority=True),
         Binding("z", "toggle_fit", "Fit/1:1", priority=True),
@@ -81,10 +84,11 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
 
     def __init__(self, text: str = SEED_CHAIN, path: str | None = None, *, checker: Checker | None = None,
                  check: bool = True, error: str | None = None, network: tuple[str, str] | None = None,
-                 ascii: bool = False) -> None:
+                 ascii: bool = False, quiz: frozenset[str] | None = None) -> None:
         super().__init__()
         self.ascii = ascii  # draw the graph with + - | > and d: --ascii, or a terminal without box characters
         self.program = None  # the last parsed program (its gate level is built from it)
+        self.init_quiz(quiz)  # quiz mode from the start, asking these phases (--quiz); None: off
         self.text, self.path, self.startup_error = text, path, error
         self.startup_network = network  # (path, text) of a spec to open on the network screen
         self.network_checkers = None  # (trace, epoch) checkers for the network screen; None: torch's
@@ -111,6 +115,7 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
             with Vertical(id="right"):
                 yield GraphView(id="graph", ascii=self.ascii)
                 yield StepPanel(id="step")
+                yield QuizPanel(id="quiz")
         yield StatusLine(id="status")
         yield KeysFooter()
 
@@ -128,6 +133,8 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
         self.rebuild(check=False)
         if self.startup_error:
             self.error_line.show(self.startup_error)
+        if self.quiz.on:
+            self.quiz_panel.input.focus()  # --quiz: enter starts, typing answers
         if self.startup_network:
             self.open_network(*self.startup_network)
         self.call_after_refresh(self._first_paint)
@@ -193,7 +200,8 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
 
     def install(self, trace: Trace) -> None:
         self.generation += 1
-        self.state = StepState.of(trace)
+        self.quiz_load(trace)
+        self.state = self.step_state(trace)
         self.k = min(self.k, self.state.n)
         if self.selected not in trace.values:
             self.selected = None
@@ -202,6 +210,7 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
         self.refresh_views()
 
     def refresh_views(self, scroll: bool = True) -> None:
+        self.quiz_show(moved=scroll)
         self.graph.show(self.k, scroll)
         table = self.query_one(VariableTable)
         table.selected = self.selected
@@ -264,7 +273,7 @@ class BackpropApp(GraphActions, DialogActions, App[int]):
             self.torch_error = message.error
         else:
             self.torch_error = None
-            self.state = StepState.of(message.trace)
+            self.state = self.step_state(message.trace)
             self.graph.set_state(self.state)
             self.query_one(VariableTable).set_state(self.state)
         self.refresh_views(scroll=False)

@@ -25,6 +25,8 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Graph: statement level / gate level (one node per operation)", "toggle_level", "g"),
     ("Graph: fit the whole graph / 1:1", "toggle_fit", "z"),
     ("Help: chain rule, product rule, notation", "help_always", "? / f1"),
+    ("Quiz mode: predict each number before it is shown (on / off)", "quiz", "q"),
+    ("Quiz: start over from the first step (forget the answers and the score)", "quiz_restart", "—"),
 )
 
 

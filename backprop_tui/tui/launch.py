@@ -36,12 +36,12 @@ def _stdin_from_terminal() -> None:
 
 def launch(path: str | None, press: list[str] | None = None, screenshot: str | None = None,
            size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0, ascii: bool = False,
-           network_checkers=None) -> int:
+           network_checkers=None, quiz: frozenset[str] | None = None) -> int:
     """Run the app; with `screenshot`, headless: press the keys, wait for what they started (torch's checks,
     a network's training) and save an SVG. The wait is bounded by `timeout` seconds: past it nothing is
     written, a message goes to stderr and the status is 2. `network_checkers`: (trace, epoch) checkers for
     the network screen (tests). `ascii`: draw the circuit with + - | > (detected for a terminal that cannot
-    draw box characters)."""
+    draw box characters). `quiz`: start in quiz mode asking these phases (quiz.PHASES); None: off."""
     import gc
 
     # Start-up allocates much and frees little: no garbage collection until the first frame is drawn (the
@@ -66,7 +66,7 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
             from backprop_tui.circuit.glyphs import terminal_cannot_draw_boxes
 
             ascii = terminal_cannot_draw_boxes()
-        app = BackpropApp(text, save_path, checker=checker, error=error, network=network, ascii=ascii)
+        app = BackpropApp(text, save_path, checker=checker, error=error, network=network, ascii=ascii, quiz=quiz)
         app.network_checkers = network_checkers
     except BaseException:
         gc.enable()

@@ -7,6 +7,7 @@ pass, and steps[k - 1] is the current step. Every revealed figure stores the k a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from backprop_tui.engine.step import Step
@@ -26,6 +27,9 @@ class StepState:
     grad_step: dict[str, Step] = field(default_factory=dict)
     forward_end: int = 0  # k after the last forward step
     local_end: int = 0  # k after the last local step
+    # quiz mode: a step whose number is hidden until the learner predicts it (quiz.Quiz.hidden); every
+    # view that asks *_known or check() then shows `?` for it, with no change of its own
+    hidden: Callable[[Step], bool] | None = None
 
     @classmethod
     def of(cls, trace: Trace) -> StepState:
@@ -56,19 +60,22 @@ class StepState:
         return "start" if s is None else s.phase
 
     def value_known(self, name: str, k: int) -> bool:
-        return self.value_at.get(name, NEVER) <= k
+        return self.value_at.get(name, NEVER) <= k and not self.hides(self.value_step.get(name))
 
     def local_known(self, of: str, wrt: str, k: int) -> bool:
-        return self.local_at.get((of, wrt), NEVER) <= k
+        return self.local_at.get((of, wrt), NEVER) <= k and not self.hides(self.local_step.get((of, wrt)))
 
     def grad_known(self, name: str, k: int) -> bool:
-        return self.grad_at.get(name, NEVER) <= k
+        return self.grad_at.get(name, NEVER) <= k and not self.hides(self.grad_step.get(name))
+
+    def hides(self, step: Step | None) -> bool:
+        return self.hidden is not None and step is not None and self.hidden(step)
 
     def check(self, name: str, k: int) -> bool | None:
         """The torch verdict on the figures of `name` revealed by k: False if any disagrees, None if none
         is revealed or the referee has not answered yet."""
         seen = [s for s in (self.value_step.get(name), self.grad_step.get(name))
-                if s is not None and s.index < k]
+                if s is not None and s.index < k and not self.hides(s)]
         if not seen or not self.trace.checked:
             return None
         return all(s.ok is not False for s in seen)

@@ -51,10 +51,15 @@ When a name is used more than once (fan-out), one term per use is added up: `gra
   (every formula, 4 significant digits). Arrows and `n`/`p` step; scroll the graph with the mouse
   wheel, `up`/`down`, `pageup`/`pagedown`, `shift`+wheel sideways.
 
+**Quiz mode** (`q`). Each number is hidden until you type a prediction in the quiz panel: a number or
+arithmetic (`2*3`, `1/4`). Right (within 0.1%, or the answer rounded to the digits you typed, at least 2):
+✓ and the next step. Wrong: a hint naming the rule, a second try, then the answer with its arithmetic.
+Enter moves on where nothing is asked; escape leaves the input; the choice beside Check picks the phases.
+
 ## Keys
 `→`/`n` next · `←`/`p` previous · `home`/`end` start/end · `f` finish forward · `b` run backward ·
 `e` edit · `escape` leave the editor · `ctrl+r` rebuild now · `o` open · `s` save · `t` presets ·
-`/` find a node · `g` statement/gate level · `z` fit/1:1 · `?`/`f1` this help ·
+`/` find a node · `g` statement/gate level · `z` fit/1:1 · `q` quiz mode · `?`/`f1` this help ·
 `ctrl+p` command palette · `ctrl+q` quit ·
 `w` back to the network, after opening a neuron's chain from it
 

@@ -18,7 +18,7 @@ PHASES = {
 }
 START = (
     "Press → or n for the first step, ← or p to go back; f finishes the forward pass, b runs the "
-    "backward pass. Click a node or press / to find one; ? explains the notation."
+    "backward pass. Click a node or press / to find one; ? explains the notation; q quizzes you."
 )
 
 
@@ -45,6 +45,10 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
     else:
         head = Content.styled(f"{step.phase.upper()} · step {k} of {st.n}", "bold $accent")
         parts.append(head + Content.styled(f" · {PHASES.get(step.phase, step.phase)}", "dim"))
+        if st.hides(step):  # quiz mode: the number waits for the learner's prediction
+            parts.append(Content.styled(f"{step.label} = ?", "bold") + Content.styled("  predict it below", "$warning"))
+            parts.extend(_selected(st, k, selected))
+            return Content("\n").join(parts)
         parts.append(Content.styled(step.formula, "bold"))
         if len(step.terms) > 1:
             parts.append(Content(f"fan-out: {step.target} is used {len(step.terms)} times; the chain rule "
@@ -59,19 +63,24 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         parts.extend(Content.styled(w.short_line(), "$warning") for w in step_warnings(st, k))
     if st.trace.program.dialect == "torch" and (step is None or k == st.n):
         parts.extend(snippet_answers(st))
-    if selected is not None and selected in st.trace.values:
-        g = st.grad_step.get(selected)
-        known_v = st.value_known(selected, k)
-        known_g = st.grad_known(selected, k)
-        value = full(st.trace.values[selected]) if known_v else "?"
-        grad = (full(g.value) if g else "—") if known_g else "?"
-        torch = full(g.torch_value) if (g and known_g and st.trace.checked) else "—"
-        parts.append(Content.styled(f"selected {selected}: value {value} · grad {grad} · torch grad {torch}",
-                                    "$secondary"))
-        uses = uses_line(st, selected, k)
-        if uses:
-            parts.append(Content.styled(uses, "$secondary"))
+    parts.extend(_selected(st, k, selected))
     return Content("\n").join(parts)
+
+
+def _selected(st: StepState, k: int, selected: str | None) -> list[Content]:
+    if selected is None or selected not in st.trace.values:
+        return []
+    g = st.grad_step.get(selected)
+    known_v = st.value_known(selected, k)
+    known_g = st.grad_known(selected, k)
+    value = full(st.trace.values[selected]) if known_v else "?"
+    grad = (full(g.value) if g else "—") if known_g else "?"
+    torch = full(g.torch_value) if (g and known_g and st.trace.checked) else "—"
+    out = [Content.styled(f"selected {selected}: value {value} · grad {grad} · torch grad {torch}", "$secondary")]
+    uses = uses_line(st, selected, k)
+    if uses:
+        out.append(Content.styled(uses, "$secondary"))
+    return out
 
 
 _warned: list = [None, ()]  # (program, its warnings): computed once per program, not on every key
