@@ -318,7 +318,8 @@ def dispatch(args: argparse.Namespace, out: TextIO) -> int:
 
 # `backprop-tui` alone opens the app on the post's chain: no parser to build (argparse and its gettext
 # are a few milliseconds of the app's first paint)
-BARE_OPEN = {"command": "open", "file": None, "press": None, "screenshot": None, "size": "100x30", "ascii": False}
+BARE_OPEN = {"command": "open", "file": None, "press": None, "screenshot": None, "size": "100x30", "ascii": False,
+             "timeout": 120.0, "quiz": False, "quiz_phases": None}
 
 
 def main(argv: list[str] | None = None) -> int:

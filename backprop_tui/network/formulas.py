@@ -162,3 +162,33 @@ def fprime_numbers(act: str, z: np.ndarray, a: np.ndarray) -> str:
     if act == "relu":
         return f"[z > 0] for z = {mat(z)}"
     return ""
+
+
+def output_grad(loss: str, output: str, a_row: np.ndarray, y_row: np.ndarray, unit: int, n_rows: int,
+                a: str = "a", y: str = "y", fmt=short) -> tuple[str, str, str]:
+    """∂L/∂a of one output unit for one data row: (in symbols, with the numbers, why).
+
+    `a_row`, `y_row`: that row's output activations and targets (length K). The batch mean divides by N
+    rows (cross-entropy, half_sse) or by N·K numbers (mse, bce, bce_with_logits), as torch's losses do."""
+    av, yv = float(a_row[unit]), float(y_row[unit])
+    n, nk = n_rows, n_rows * len(a_row)
+    if loss == "half_sse":
+        return (f"({a} − {y})/N", f"({fmt(av)} − {fmt(yv)})/{n}",
+                "∂/∂a of ½·(a − y)² is a − y; averaging over the N rows divides by N")
+    if loss == "mse":
+        return (f"2·({a} − {y})/(N·K)", f"2·({fmt(av)} − {fmt(yv)})/{nk}",
+                "∂/∂a of (a − y)² is 2·(a − y); the mean over N rows and K outputs divides by N·K")
+    if loss == "bce":
+        return (f"({a} − {y})/({a}·(1 − {a}))/(N·K)", f"({fmt(av)} − {fmt(yv)})/({fmt(av)}·(1 − {fmt(av)}))/{nk}",
+                "∂/∂a of −(y·log a + (1 − y)·log(1 − a)) is (a − y)/(a·(1 − a)); the mean divides by N·K")
+    if loss == "bce_with_logits":
+        s = 0.5 * (1.0 + np.tanh(0.5 * av))
+        return (f"(σ({a}) − {y})/(N·K)", f"({fmt(s)} − {fmt(yv)})/{nk}",
+                "nn.BCEWithLogitsLoss applies σ itself: ∂L/∂a = σ(a) − y, and the mean divides by N·K")
+    if output == "identity" or loss == "cross_entropy_logits":  # cross-entropy of logits: log-softmax first
+        e = np.exp(a_row - a_row.max())
+        s = float(e[unit] / e.sum())
+        return (f"(s − {y})/N with s = softmax({a} of the row)", f"({fmt(s)} − {fmt(yv)})/{n}",
+                "cross-entropy of logits: ∂L/∂logit = softmax(logits) − y, averaged over the N rows")
+    return (f"−{y}/({a}·N)", f"−{fmt(yv)}/({fmt(av)}·{n})",
+            "∂/∂a of −y·log a is −y/a; averaging over the N rows divides by N")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from backprop_tui.network import formulas as F
 from backprop_tui.network.engine import NetTrace, Pass
 from backprop_tui.network.reveal import NEVER, Reveal
@@ -219,20 +217,9 @@ def _fprime(act: str, z: float, a: float) -> float:
 
 
 def _grad_out_text(spec: Spec, p: Pass, row: int, unit: int) -> str:
-    n, k = spec.y.shape
-    a, y = float(p.acts[spec.layers][row, unit]), float(spec.y[row, unit])
-    if spec.loss == "mse":
-        return f"2·(a − y)/(N·K) = 2·({num(a)} − {num(y)})/{n * k}"
-    if spec.loss == "half_sse":
-        return f"(a − y)/N = ({num(a)} − {num(y)})/{n}"
-    if spec.loss == "bce":
-        return f"(a − y)/(a·(1 − a))/(N·K) = ({num(a)} − {num(y)})/({num(a)}·(1 − {num(a)}))/{n * k}"
-    if spec.output == "identity":
-        logits = p.acts[spec.layers][row]
-        e = np.exp(logits - logits.max())
-        s = float(e[unit] / e.sum())
-        return f"(s − y)/N with s = softmax(logits)[{unit}] = ({num(s)} − {num(y)})/{n}"
-    return f"−y/(a·N) = −{num(y)}/({num(a)}·{n})"
+    symbolic, numbers, _ = F.output_grad(spec.loss, spec.output, p.acts[spec.layers][row], spec.y[row], unit,
+                                         len(spec.y), fmt=num)
+    return f"{symbolic} = {numbers}"
 
 
 def _weight_table(ctx: Ctx, layer: int, unit: int) -> list[Line]:

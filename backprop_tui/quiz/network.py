@@ -15,7 +15,10 @@ Names follow Mazur's step-by-step post, as the network screen does: inputs x1, x
 from __future__ import annotations
 
 from backprop_tui.engine.rules import RULES
-from backprop_tui.network.engine import NetTrace, Pass, full_pass, loss_formula, softmax
+from backprop_tui.network.engine import NetTrace, Pass, full_pass
+from backprop_tui.network.formulas import loss_formula, output_grad
+from backprop_tui.network.neuron import unit_name
+from backprop_tui.network.spec import Spec
 from backprop_tui.numbers import short
 from backprop_tui.quiz.questions import Question, given
 
@@ -28,13 +31,8 @@ ACTIVATION = {
 SLOPE = {"sigmoid": "a·(1 − a)", "tanh": "1 − a²", "relu": "1 if z > 0 else 0"}
 
 
-def unit_name(sizes: tuple[int, ...], layer: int, unit: int) -> str:
-    """x1 (layer 0), h1 (one hidden layer) or h2.3 (layer 2, unit 3 of several), o1 (the output); 1-based."""
-    if layer == 0:
-        return f"x{unit + 1}"
-    if layer == len(sizes) - 1:
-        return f"o{unit + 1}"
-    return f"h{unit + 1}" if len(sizes) == 3 else f"h{layer}.{unit + 1}"
+def _loss_text(spec: Spec) -> str:
+    return loss_formula(spec.loss, spec.output, f"a{spec.layers}")
 
 
 def num(v: float) -> str:
@@ -153,7 +151,7 @@ def _loss(net: _Net, i: int, value: float) -> Question:
             else f"({squares})/{a.size}"
         work = f"L = {scale} = {short(value)}"
     return Question(i, (), "forward", "L", value, work,
-                    given(f"L = {loss_formula(spec)}", f"the loss: L = {loss_formula(spec)}, with the outputs a and "
+                    given(f"L = {_loss_text(spec)}", f"the loss: L = {_loss_text(spec)}, with the outputs a and "
                           "the targets y"))
 
 
@@ -182,26 +180,8 @@ def _grad_a(net: _Net, i: int, layer: int, unit: int, value: float) -> Question:
 def _output_grad(net: _Net, unit: int) -> tuple[str, str, str]:
     """∂L/∂a of one output for one row: (symbolic, with numbers, hint)."""
     spec, row = net.spec, net.row
-    o, y = f"a({net.name(spec.layers, unit)})", f"y{unit + 1}"
-    av, yv = net.p.acts[spec.layers][row, unit], spec.y[row, unit]
-    n, nk = net.rows, net.rows * spec.sizes[-1]
-    if spec.loss == "half_sse":
-        return (f"({o} − {y})/N", f"({short(av)} − {short(yv)})/{n}",
-                "∂/∂a of ½·(a − y)² is a − y; averaging over the N rows divides by N")
-    if spec.loss == "mse":
-        return (f"2·({o} − {y})/(N·K)", f"2·({short(av)} − {short(yv)})/{nk}",
-                "∂/∂a of (a − y)² is 2·(a − y); the mean over N rows and K outputs divides by N·K")
-    if spec.loss == "bce":
-        return (f"({o} − {y})/({o}·(1 − {o}))/(N·K)", f"({short(av)} − {short(yv)})/({short(av)}·(1 − "
-                f"{short(av)}))/{nk}", "∂/∂a of −(y·log a + (1 − y)·log(1 − a)) is (a − y)/(a·(1 − a)); the "
-                "mean divides by N·K")
-    if spec.output == "identity":  # cross-entropy on logits
-        s = softmax(net.p.acts[spec.layers][row:row + 1])[0, unit]
-        return (f"(s({net.name(spec.layers, unit)}) − {y})/N with s = softmax of the logits",
-                f"({short(s)} − {short(yv)})/{n}",
-                "cross-entropy on logits: ∂L/∂logit = softmax(logits) − y, averaged over the N rows")
-    return (f"−{y}/({o}·N)", f"−{short(yv)}/({short(av)}·{n})",
-            "∂/∂a of −y·log a is −y/a; averaging over the N rows divides by N")
+    return output_grad(spec.loss, spec.output, net.p.acts[spec.layers][row], spec.y[row], unit, net.rows,
+                       a=f"a({net.name(spec.layers, unit)})", y=f"y{unit + 1}")
 
 
 def _fprime(net: _Net, i: int, layer: int, unit: int, value: float) -> Question:

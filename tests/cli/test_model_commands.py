@@ -127,6 +127,6 @@ def test_a_model_on_standard_input(in_process, monkeypatch):
     assert got.out.splitlines()[-1].startswith("Epoch [60/60], Loss: ")
 
 
-def test_a_toml_spec_still_trains_100_epochs_by_default():
-    got = run(["train", str(ROOT / "examples" / "xor.toml"), "--format", "json"])
+def test_a_toml_spec_without_epochs_still_trains_100_epochs_by_default():
+    got = run(["train", str(ROOT / "examples" / "classic-2-2-2.toml"), "--format", "json"])
     assert got.code == 0 and got.doc["epochs"] == 100

@@ -9,12 +9,17 @@ import torch
 import torch.nn.functional as F
 
 from backprop_tui.check.torch_network import check_epoch, check_trace
-from backprop_tui.network.engine import loss_formula, trace, train
+from backprop_tui.network.engine import trace, train
+from backprop_tui.network.formulas import loss_formula
 from tests.network.helpers import make_spec
 from tests.network.test_expand_and_data import _agrees_with_matrix
 
 PAIRS = [(out, loss) for loss in ("cross_entropy_logits", "bce_with_logits")
          for out in ("identity", "softmax", "sigmoid", "relu", "tanh")]
+
+
+def _loss_text(spec) -> str:
+    return loss_formula(spec.loss, spec.output, f"a{spec.layers}")
 
 
 @pytest.mark.parametrize(("output", "loss"), PAIRS)
@@ -34,10 +39,10 @@ def test_the_double_softmax_is_log_softmax_of_the_softmax() -> None:
     z = torch.from_numpy(tr.arrays[0])
     want = F.cross_entropy(torch.softmax(z, dim=1), torch.from_numpy(spec.labels)).item()
     assert tr.loss == pytest.approx(want, rel=1e-15)
-    assert "softmax is applied twice, as torch computes it" in loss_formula(spec)
+    assert "softmax is applied twice, as torch computes it" in _loss_text(spec)
     plain = make_spec([2, 3], "relu", "softmax", "cross_entropy", rows=4, seed=1)
     assert trace(plain).loss < tr.loss  # the NLL of the probabilities is the textbook loss, lower here
-    assert "the NLL of the probabilities a1: torch's nll_loss(log a1, y)" in loss_formula(plain)
+    assert "the NLL of the probabilities a1: torch's nll_loss(log a1, y)" in _loss_text(plain)
 
 
 def test_bce_with_logits_is_torchs_stable_form_at_saturation() -> None:

@@ -241,7 +241,8 @@ class NetDiagram(Widget, can_focus=True):
         v = self.view
         assert v is not None
         return {"half_sse": "L ½Σ(a−y)²", "mse": "L mean (a−y)²", "bce": "L BCE",
-                "cross_entropy": "L cross-entropy"}[v.spec.loss]
+                "bce_with_logits": "L BCE of σ(a)", "cross_entropy": "L cross-entropy",
+                "cross_entropy_logits": "L CE of softmax(a)"}[v.spec.loss]
 
     def _loss_text(self) -> str:
         v = self.view
