@@ -92,17 +92,21 @@ def load_spec(path: str, stdin_text: str | None = None) -> Spec:
     """Read a spec file ("-" is stdin, whose text the caller passes) and validate it.
 
     Only a regular file of at most limits.SPEC_BYTES is read; every failure is a BadInput."""
-    from backprop_tui.files import read_bytes
-
     if path == "-":
         return parse_spec(stdin_text or "", base=Path.cwd())
+    return parse_spec(read_spec_text(path), base=Path(path).parent)
+
+
+def read_spec_text(path: str) -> str:
+    """A spec file's text: a regular file within limits.SPEC_BYTES, UTF-8 ("-" reads standard input)."""
+    from backprop_tui.files import read_bytes
+
     raw = read_bytes(path, "SPEC_BYTES", "network spec")
     try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
+        return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise BadInput(f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} on line {line})") from None
-    return parse_spec(text, base=Path(path).parent)
+        raise BadInput(f"not UTF-8 text (byte 0x{raw[err.start]:02x} on line {line})") from None
 
 
 def parse_spec(text: str, base: Path | None = None) -> Spec:
