@@ -47,17 +47,19 @@ class DialogActions(Base):
     def open_path(self, path: str | None) -> None:
         if not path:
             return
+        from backprop_tui.files import printable_name, read_bytes
+        from backprop_tui.lang.load import decode
+
         try:
-            text = Path(path).read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            self.error_line.show(f"cannot open {path}: {err}")
-            self.notify(f"cannot open {path}", severity="error")
+            text = decode(read_bytes(path, "SPEC_BYTES", "program or spec"))
+        except BadInput as err:
+            self.error_line.show(f"cannot open {printable_name(path)}: {err}")
+            self.notify(f"cannot open {printable_name(path)}", severity="error")
             return
         if is_network_spec(path, text):
             self.open_network(path, text)
             return
-        self.path = path
-        self.load_text(text)
+        self.replace_program(text, path, printable_name(path))
 
     def open_network(self, path: str, text: str) -> None:
         """A network spec opens the network screen; a bad spec is an inline error, the app keeps running."""
@@ -88,8 +90,7 @@ class DialogActions(Base):
     def on_network_screen_open_chain(self, message: object) -> None:
         """A neuron of the network, as a scalar program, in the chain view (`w` goes back)."""
         self.pop_screen()
-        self.path = None
-        self.load_text(message.text)  # type: ignore[attr-defined]
+        self.replace_program(message.text, None, "the neuron's chain")  # type: ignore[attr-defined]
         self.notify("a neuron as a scalar chain: press w to return to the network")
 
     def action_save(self) -> None:
@@ -97,17 +98,20 @@ class DialogActions(Base):
 
         self.push_screen(PromptDialog("Save the program as:", self.path or "program.bp"), self.save_path)
 
-    def save_path(self, path: str | None) -> None:
+    def save_path(self, path: str | None) -> bool:
+        """Write the program to `path`; False (and a notice) when it cannot be written."""
         if not path:
-            return
+            return False
         try:
             text = self.editor.text
             Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        except OSError as err:
-            self.notify(f"cannot save {path}: {err}", severity="error")
-            return
+        except (OSError, ValueError) as err:  # ValueError: a NUL in the name
+            self.notify(f"cannot save {path}: {getattr(err, 'strerror', None) or err}", severity="error")
+            return False
         self.path = path
+        self.mark_saved(text)
         self.notify(f"saved {path}")
+        return True
 
     def action_presets(self) -> None:
         from backprop_tui.tui.screens.dialogs import PresetPicker
@@ -116,8 +120,16 @@ class DialogActions(Base):
 
     def load_preset(self, key: str | None) -> None:
         if key in BY_KEY:
-            self.path = None
-            self.load_text(BY_KEY[key].text)
+            self.replace_program(BY_KEY[key].text, None, f"the example “{BY_KEY[key].title}”")
+
+    def action_command_palette(self) -> None:
+        """Textual's palette with its empty-list paging guarded (tui.commands.SafeCommandPalette)."""
+        from textual.command import CommandPalette
+
+        from backprop_tui.tui.commands import SafeCommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def load_text(self, text: str) -> None:
         self.editor.load_text(text)

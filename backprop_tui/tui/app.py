@@ -31,6 +31,7 @@ from backprop_tui.tui.widgets.editor import ErrorLine, ProgramEditor
 from backprop_tui.tui.widgets.explain import StatusLine, StepPanel
 from backprop_tui.tui.widgets.footer import KeysFooter
 from backprop_tui.tui.widgets.graph import GraphView
+from backprop_tui.tui.unsaved_work import UnsavedWork
 from backprop_tui.tui.widgets.table import VariableTable
 
 Checker = Callable[[Trace], Trace]
@@ -54,7 +55,7 @@ class ChainScreen(Screen):
             event.refresh_styles = False
 
 
-class BackpropApp(DialogActions, App[int]):
+class BackpropApp(UnsavedWork, DialogActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
     COMMANDS = App.COMMANDS | {BackpropCommands}
@@ -75,12 +76,14 @@ class BackpropApp(DialogActions, App[int]):
         Binding("question_mark", "help", "Help", priority=True),
         Binding("f1", "help_always", "Help", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+z", "undo_replace", "Undo open", show=False, priority=True),
     ]
 
     def __init__(self, text: str = SEED_CHAIN, path: str | None = None, *, checker: Checker | None = None,
                  check: bool = True, error: str | None = None, network: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.text, self.path, self.startup_error = text, path, error
+        self.saved_text = text  # the baseline for "unsaved edits" (UnsavedWork)
         self.startup_network = network  # (path, text) of a spec to open on the network screen
         self.checker = checker
         self.check_enabled = check

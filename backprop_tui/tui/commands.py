@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from backprop_tui.tui.presets import PRESETS
 
@@ -46,3 +46,17 @@ class BackpropCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]
+
+
+class SafeCommandPalette(CommandPalette):
+    """Textual's palette, with its paging guarded: in Textual 8.2.8, pagedown or pageup while the command
+    list holds options it has not laid out yet (the list is hidden, e.g. before the first match shows)
+    raises KeyError inside OptionList._move_page and ends the app."""
+
+    def _action_command_list(self, action: str) -> None:
+        if action in ("page_down", "page_up"):
+            commands = self.query_one(CommandList)
+            highlighted = commands.highlighted or 0
+            if not commands.option_count or highlighted not in commands._line_cache.index_to_line:
+                return  # nothing laid out to page through
+        super()._action_command_list(action)

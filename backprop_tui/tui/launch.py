@@ -11,16 +11,29 @@ def read_source(path: str | None) -> tuple[str, str | None, str | None]:
     """(text, path to save to, error to show): a bad file still opens the app, with the error inline."""
     from backprop_tui.tui.presets import SEED_CHAIN
 
+    from backprop_tui.errors import BadInput
+    from backprop_tui.files import read_bytes
+    from backprop_tui.lang.load import decode
+
     if path is None:
         return SEED_CHAIN, None, None
     try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as err:
-        return SEED_CHAIN, None, f"cannot open {path}: {err.strerror or err}"
+        text = decode(read_bytes(path, "SPEC_BYTES", "program or spec"))
+    except BadInput as err:
+        return SEED_CHAIN, None, f"cannot open {path}: {err}"
+    return text, None if path == "-" else path, None
+
+
+def write_screenshot(target: str, svg: str) -> None:
+    """Write the SVG, or BadInput (exit status 2) saying why it cannot be written."""
+    from backprop_tui.errors import BadInput
+    from backprop_tui.files import printable_name
+
     try:
-        return data.decode("utf-8").removeprefix("\ufeff"), None if path == "-" else path, None
-    except UnicodeDecodeError as err:
-        return "", None, f"cannot open {path}: not UTF-8 text (byte {err.start})"
+        Path(target).write_text(svg, encoding="utf-8")
+    except (OSError, ValueError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise BadInput(f"--screenshot {printable_name(target)}: cannot write it ({reason})") from None
 
 
 def _stdin_from_terminal() -> None:
@@ -57,6 +70,7 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         if path is not None and error is None and is_network_spec(path, text):
             network, text, save_path = (path, text), SEED_CHAIN, None
         app = BackpropApp(text, save_path, checker=checker, error=error, network=network)
+        app.scripted = screenshot is not None  # a scripted run never stops to ask
     except BaseException:
         gc.enable()
         raise
@@ -74,13 +88,16 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         while not app.check_settled() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         await pilot.pause()
-        Path(screenshot).write_text(app.export_screenshot(), encoding="utf-8")
+        svg.append(app.export_screenshot())
         app.exit(0)
 
+    svg: list[str] = []
     auto = pilot_run if (keys or screenshot) else None
     headless = screenshot is not None
     result = app.run(headless=headless, size=size if headless else None, auto_pilot=auto)
     gc.enable()  # in case the app ended before its first frame
+    if screenshot is not None and svg:
+        write_screenshot(screenshot, svg[0])
     code = app.return_code
     return code if code is not None else (result or 0)
 
