@@ -97,7 +97,7 @@ def _size(n: int) -> str:
     if n >= MIB and n % MIB == 0:
         return f"{n // MIB} MiB"
     if n >= MIB:
-        return f"{n / MIB:.1f} MiB"
+        return f"{n / MIB:.2f} MiB"
     if n >= KIB:
         return f"{n / KIB:.0f} KiB"
     return f"{n} bytes"

@@ -22,8 +22,9 @@ from backprop_tui.engine.trace import Trace, build_trace
 from backprop_tui.errors import BadInput
 from backprop_tui.lang import parse_program
 from backprop_tui.tui.actions import DialogActions
+from backprop_tui.tui.building import BACKGROUND_CHARS, BackgroundBuild
 from backprop_tui.tui.commands import BackpropCommands
-from backprop_tui.tui.graph_layout import layout
+from backprop_tui.tui.graph_layout import GraphLayout, layout
 from backprop_tui.tui.messages import CheckDone, NodeSelected
 from backprop_tui.tui.presets import SEED_CHAIN
 from backprop_tui.tui.state import StepState
@@ -55,7 +56,7 @@ class ChainScreen(Screen):
             event.refresh_styles = False
 
 
-class BackpropApp(UnsavedWork, DialogActions, App[int]):
+class BackpropApp(UnsavedWork, BackgroundBuild, DialogActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
     COMMANDS = App.COMMANDS | {BackpropCommands}
@@ -166,6 +167,11 @@ class BackpropApp(UnsavedWork, DialogActions, App[int]):
             self._debounce.stop()
             self._debounce = None
         text = self.editor.text
+        if len(text) > BACKGROUND_CHARS:
+            self.build_in_background(text, check)
+            return False
+        self.build_request += 1  # a background build still running is now out of date
+        self.building = False
         try:
             trace = build_trace(parse_program(text))
         except BadInput as err:
@@ -181,13 +187,13 @@ class BackpropApp(UnsavedWork, DialogActions, App[int]):
             self.request_check()
         return True
 
-    def install(self, trace: Trace) -> None:
+    def install(self, trace: Trace, lay: GraphLayout | None = None) -> None:
         self.generation += 1
         self.state = StepState.of(trace)
         self.k = min(self.k, self.state.n)
         if self.selected not in trace.values:
             self.selected = None
-        self.graph.set_trace(self.state, layout(trace))
+        self.graph.set_trace(self.state, lay if lay is not None else layout(trace))
         self.query_one(VariableTable).set_state(self.state)
         self.refresh_views()
 
@@ -217,7 +223,7 @@ class BackpropApp(UnsavedWork, DialogActions, App[int]):
 
     def check_settled(self) -> bool:
         """No rebuild waiting and the referee has answered for the current program (or cannot)."""
-        return self._debounce is None and (not self.check_enabled or self.torch_error is not None
+        return self._debounce is None and not self.building and (not self.check_enabled or self.torch_error is not None
                                            or self.checked_generation == self.generation)
 
     def request_check(self) -> None:
