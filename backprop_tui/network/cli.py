@@ -15,12 +15,12 @@ from typing import IO
 import numpy as np
 
 from backprop_tui.errors import BadInput
+from backprop_tui.lang.load import is_network_spec
 from backprop_tui.network import report
 from backprop_tui.network.engine import forward, loss_value
 from backprop_tui.network.engine import trace as build_net_trace
 from backprop_tui.network.engine import train as engine_train
 from backprop_tui.network.expand import expand_neuron, parse_neuron
-from backprop_tui.lang.load import is_network_spec
 from backprop_tui.network.spec import Spec, parse_spec, read_spec_text
 
 FORMATS = ("text", "json", "markdown")

@@ -28,11 +28,11 @@ from backprop_tui.tui.graph_layout import GraphLayout, layout
 from backprop_tui.tui.messages import CheckDone, NodeSelected
 from backprop_tui.tui.presets import SEED_CHAIN
 from backprop_tui.tui.state import StepState
+from backprop_tui.tui.unsaved_work import UnsavedWork
 from backprop_tui.tui.widgets.editor import ErrorLine, ProgramEditor
 from backprop_tui.tui.widgets.explain import StatusLine, StepPanel
 from backprop_tui.tui.widgets.footer import KeysFooter
 from backprop_tui.tui.widgets.graph import GraphView
-from backprop_tui.tui.unsaved_work import UnsavedWork
 from backprop_tui.tui.widgets.table import VariableTable
 
 Checker = Callable[[Trace], Trace]

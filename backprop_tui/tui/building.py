@@ -8,6 +8,7 @@ until the build finished after the user quit. Only the newest request's result i
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import TYPE_CHECKING
 
@@ -50,12 +51,10 @@ class BackgroundBuild(Base):
                 result: object = build_parts(text)
             except BadInput as err:
                 result = err
-            except Exception as err:  # noqa: BLE001 - shown inline, never a crash
+            except Exception as err:
                 result = BadInput(f"cannot build this program: {type(err).__name__}: {err}")
-            try:
+            with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
                 self.call_from_thread(self._built, request, text, check, result)
-            except RuntimeError:
-                pass  # the app has closed meanwhile
 
         threading.Thread(target=work, name="backprop-build", daemon=True).start()
 

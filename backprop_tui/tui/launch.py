@@ -9,11 +9,10 @@ from pathlib import Path
 
 def read_source(path: str | None) -> tuple[str, str | None, str | None]:
     """(text, path to save to, error to show): a bad file still opens the app, with the error inline."""
-    from backprop_tui.tui.presets import SEED_CHAIN
-
     from backprop_tui.errors import BadInput
     from backprop_tui.files import read_bytes
     from backprop_tui.lang.load import decode
+    from backprop_tui.tui.presets import SEED_CHAIN
 
     if path is None:
         return SEED_CHAIN, None, None
