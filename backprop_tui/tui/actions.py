@@ -89,7 +89,12 @@ class DialogActions(Base):
 
     def on_network_screen_open_chain(self, message: object) -> None:
         """A neuron of the network, as a scalar program, in the chain view (`w` goes back)."""
-        self.pop_screen()
+        from backprop_tui.tui.screens.network import NetworkScreen
+
+        if isinstance(self.screen, NetworkScreen):
+            self.pop_screen()
+        elif any(isinstance(s, NetworkScreen) for s in self.screen_stack):
+            return  # something was opened over the network screen meanwhile: that comes first
         self.replace_program(message.text, None, "the neuron's chain")  # type: ignore[attr-defined]
         self.notify("a neuron as a scalar chain: press w to return to the network")
 
