@@ -31,7 +31,6 @@ STEPS = 400_000  # forward + local + backward steps of one trace
 NESTING = 100  # parentheses, calls, `**` and unary signs, one inside the other
 SOFTMAX_ARITY = 64  # inputs of one softmax: its Jacobian is arity² local steps (64² = 4,096)
 LOOP_ITERATIONS = 10_000  # iterations of all `for` loops of one PyTorch-dialect program, unrolled
-NUMBER_DIGITS = 400  # digits of one number literal (a float has ~17 significant ones)
 
 # -- networks ---------------------------------------------------------------------------------------
 NETWORK_PARAMS = 1_000_000  # weights and biases of one network
@@ -61,7 +60,6 @@ TABLE: tuple[Limit, ...] = (
           "arity² = 4,096 local steps"),
     Limit("LOOP_ITERATIONS", LOOP_ITERATIONS, "loop iterations of one PyTorch-dialect program",
           "each iteration's statements count towards STATEMENTS"),
-    Limit("NUMBER_DIGITS", NUMBER_DIGITS, "digits of one number literal", "—"),
     Limit("NETWORK_PARAMS", NETWORK_PARAMS, "weights and biases of one network", "8 MB of float64 per copy"),
     Limit("DATA_ROWS", DATA_ROWS, "rows of a network's data set", "—"),
     Limit("DATA_CELLS", DATA_CELLS, "rows × columns of a data set", "80 MB of float64"),
@@ -101,3 +99,12 @@ def _size(n: int) -> str:
     if n >= KIB:
         return f"{n / KIB:.0f} KiB"
     return f"{n} bytes"
+
+
+def markdown_table() -> str:
+    """The README's limits table, made from TABLE (tests/test_limits.py checks the README holds it)."""
+    rows = ["| limit | value | bounds | implies |", "|---|---|---|---|"]
+    for lim in TABLE:
+        shown = _size(lim.value) if lim.name.endswith("_BYTES") else f"{lim.value:,}"
+        rows.append(f"| `{lim.name}` | {shown} | {lim.what} | {lim.memory} |")
+    return "\n".join(rows) + "\n"

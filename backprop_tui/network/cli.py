@@ -14,6 +14,7 @@ from typing import IO
 
 import numpy as np
 
+from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.load import is_network_spec
 from backprop_tui.network import report
@@ -147,8 +148,8 @@ def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out:
             raise BadInput(f"--format {fmt}: train writes text or json")
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise BadInput(f"--epochs {epochs}: give a whole number of at least 1")
-        if epochs > 10_000_000:
-            raise BadInput(f"--epochs {epochs}: at most 10,000,000")
+        if epochs > limits.EPOCHS:
+            raise limits.over("EPOCHS", epochs, f"--epochs {epochs}: the number of epochs")
         every = default_log_every(epochs) if log_every is None else log_every
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise BadInput(f"--log-every {log_every}: give a whole number of at least 1")

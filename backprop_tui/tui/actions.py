@@ -133,8 +133,18 @@ class DialogActions(Base):
 
         from backprop_tui.tui.commands import SafeCommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        # not CommandPalette.is_open, which sees only the top screen: a palette under a dialog (ctrl+q, then
+        # "save first" from the palette) would be opened twice, with the same id (DuplicateIds)
+        if self.use_command_palette and not any(isinstance(s, CommandPalette) for s in self.screen_stack):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The palette's "Change theme", in the guarded palette too."""
+        from textual.theme import ThemeProvider
+
+        from backprop_tui.tui.commands import SafeCommandPalette
+
+        self.push_screen(SafeCommandPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def load_text(self, text: str) -> None:
         self.editor.load_text(text)
