@@ -43,7 +43,7 @@ def read_bytes(path: str | os.PathLike[str], limit: str, what: str = "file") -> 
             raise BadInput(f"{printable_name(shown)}: is a directory, not a {what}")
         if not stat.S_ISREG(info.st_mode):
             raise BadInput(f"{printable_name(shown)}: is not a regular file (a device, pipe or socket); "
-                           f"save the {what} to a file first")
+                           f"a {what} must be a file")
         if info.st_size > cap:
             raise limits.over(limit, info.st_size, f"{printable_name(shown)}: the {what}")
         with os.fdopen(fd, "rb", closefd=True) as f:

@@ -96,7 +96,10 @@ def read_csv(path: Path, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Features (the first `width` columns) and the remaining columns, both float64 (rows, ·); a header row
     is skipped. Read in one pass, row by row, within the budget table's CSV_BYTES, DATA_ROWS and
     DATA_CELLS; every failure of the file or of the csv module is a BadInput naming the row."""
-    raw = read_bytes(path, "CSV_BYTES", "CSV file")
+    try:
+        raw = read_bytes(path, "CSV_BYTES", "CSV file")
+    except BadInput as err:
+        raise BadInput(f"[data] csv: {err.message}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
