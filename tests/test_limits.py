@@ -71,8 +71,8 @@ def test_statements(monkeypatch) -> None:
     monkeypatch.setattr(limits, "STATEMENTS", 10)
     err = caught("".join(f"x{i} = {i}\n" for i in range(11)))
     assert "STATEMENTS" in err.message and err.line == 11
-    caught_snippet = pytest.raises(BadInput, parse_program,
-                                   "import torch\n" + "".join(f"x{i} = torch.tensor(1.)\n" for i in range(11)))
+    with pytest.raises(BadInput) as caught_snippet:
+        parse_program("import torch\n" + "".join(f"x{i} = torch.tensor(1.)\n" for i in range(11)))
     assert "STATEMENTS" in caught_snippet.value.message
     parse_program("".join(f"x{i} = {i}\n" for i in range(10)))  # at the cap: accepted
 

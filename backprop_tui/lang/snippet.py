@@ -137,8 +137,8 @@ def _ast_or_bad(text: str) -> ast.Module:
         raise BadInput(f"syntax error: {msg}", line, col or err.offset or None, source) from None
     except (RecursionError, MemoryError):
         raise too_deep(text) from None
-    except ValueError as err:  # null bytes
-        raise BadInput(f"cannot parse the snippet: {err}") from None
+    except ValueError as err:  # null bytes, or an integer too long to convert
+        raise BadInput(f"cannot parse the snippet: {plain_syntax_message(str(err), text, None)[0]}") from None
 
 
 # -- the whitelist walk -----------------------------------------------------------------------------
