@@ -1,0 +1,177 @@
+"""No lost work: a replace (preset, `o`, a neuron's chain) or ctrl+q with unsaved edits asks first and can
+save; ctrl+z brings back what a replace threw away; scripted runs never ask. Also: a hostile file in the
+app is an inline error, the palette's empty-list paging does not crash, and a large program builds in the
+background."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backprop_tui.tui.screens.dialogs import PromptDialog
+from backprop_tui.tui.screens.unsaved import UnsavedDialog
+from tests.tui.conftest import settle
+
+EDITED = "x = 3\ny = x*x\n"
+
+
+async def edit(app, pilot, text: str = EDITED) -> None:
+    app.editor.load_text(text)  # as typing would leave it: the text differs from what was opened
+    await settle(app, pilot)
+
+
+async def test_a_preset_over_unsaved_edits_asks_and_cancel_keeps_them(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await edit(app, pilot)
+        app.load_preset("softmax" if "softmax" in _preset_keys() else _preset_keys()[1])
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.editor.text == EDITED and not isinstance(app.screen, UnsavedDialog)
+
+
+async def test_discard_replaces_and_ctrl_z_brings_the_edits_back(make_app) -> None:
+    app = make_app()
+    key = _preset_keys()[1]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await edit(app, pilot)
+        app.load_preset(key)
+        await pilot.pause()
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert app.editor.text != EDITED
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        assert app.editor.text == EDITED
+        assert app.state is not None and app.state.trace.values["y"] == 9.0
+        assert app.unsaved  # still the unsaved edits they were
+
+
+async def test_save_first_writes_the_file_then_replaces(make_app, tmp_path: Path) -> None:
+    app = make_app()
+    target = tmp_path / "mine.bp"
+    async with app.run_test(size=(100, 30)) as pilot:
+        await edit(app, pilot)
+        app.load_preset(_preset_keys()[1])
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptDialog)
+        app.screen.query_one("Input").value = str(target)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert target.read_text() == EDITED
+        assert app.editor.text != EDITED and not app.unsaved
+
+
+async def test_open_over_unsaved_edits_asks(make_app, tmp_path: Path) -> None:
+    other = tmp_path / "other.bp"
+    other.write_text("a = 2\nb = a + 1\n")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await edit(app, pilot)
+        app.open_path(str(other))
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedDialog)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert app.editor.text == other.read_text() and app.path == str(other)
+
+
+async def test_no_question_without_edits(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        app.load_preset(_preset_keys()[1])
+        await pilot.pause()
+        assert not isinstance(app.screen, UnsavedDialog)
+
+
+async def test_ctrl_q_with_edits_asks_and_ctrl_q_again_quits(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await edit(app, pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedDialog) and app.is_running
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and app.editor.text == EDITED
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_ctrl_q_without_edits_quits_at_once(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_scripted_runs_never_ask(make_app) -> None:
+    app = make_app()
+    app.scripted = True
+    async with app.run_test(size=(100, 30)) as pilot:
+        await edit(app, pilot)
+        app.load_preset(_preset_keys()[1])
+        await settle(app, pilot)
+        assert not isinstance(app.screen, UnsavedDialog) and app.editor.text != EDITED
+
+
+async def test_palette_paging_with_nothing_listed_does_not_crash(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for key in ("z", "q", "x", "pagedown", "pageup", "pagedown", "escape", "ctrl+p", "pagedown", "enter",
+                    "enter", "escape"):
+            await pilot.press(key)
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_a_spec_nested_5000_deep_is_an_inline_error(make_app, tmp_path: Path) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text('[network]\nsizes = [2, 2]\nlr = 0.5\n[data]\nx = ' + "[" * 5000 + "]" * 5000 + "\n")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_path(str(deep))
+        await pilot.pause()
+        shown = str(app.error_line.render())
+        assert "nested too deeply" in shown and "line 5" in shown
+        assert len(shown) < 600  # a 100-character excerpt with a caret, never the file's 10,000
+        assert app.is_running
+
+
+async def test_dev_zero_in_the_app_is_an_inline_error(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_path("/dev/zero")
+        await pilot.pause()
+        assert "not a regular file" in str(app.error_line.render()) and app.is_running
+
+
+async def test_a_large_program_builds_in_the_background(make_app) -> None:
+    from backprop_tui.tui.building import BACKGROUND_CHARS
+
+    lines = ["x = 0.5"] + [f"h{i} = tanh(x*{(i % 7) / 10 + 0.1:.1f} + 0.1)" for i in range(2000)]
+    text = "\n".join(lines) + "\n"
+    assert len(text) > BACKGROUND_CHARS
+    app = make_app(text)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await settle(app, pilot, timeout=60)
+        assert not app.building and app.state is not None
+        assert app.state.trace.names[-1] == "h1999"
+
+
+def _preset_keys() -> list[str]:
+    from backprop_tui.tui.presets import PRESETS
+
+    return [p.key for p in PRESETS]
