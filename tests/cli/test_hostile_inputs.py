@@ -215,3 +215,9 @@ def test_a_mistyped_option_gets_the_subcommands_usage_and_a_suggestion(capsys) -
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert "usage: backprop-tui trace" in err and "did you mean --format?" in err
+
+
+def test_a_neuron_argument_with_a_long_run_of_spaces_or_digits() -> None:
+    """`\\s*\\]?\\s*$` backtracked over a run of spaces (quadratic); a 5,000-digit unit overflowed int()."""
+    refused(["expand", "examples/classic-2-2-2.toml", "--neuron", "fc2:0" + " " * 200_000 + "x"], "--neuron")
+    refused(["expand", "examples/classic-2-2-2.toml", "--neuron", "fc2:" + "9" * 5000], "--neuron", "fc2:0")

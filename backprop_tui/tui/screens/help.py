@@ -39,7 +39,8 @@ When a name is used more than once (fan-out), one term per use is added up: `gra
 ## Keys
 `→`/`n` next · `←`/`p` previous · `home`/`end` start/end · `f` finish forward · `b` run backward ·
 `e` edit · `escape` leave the editor · `ctrl+r` rebuild now · `o` open · `s` save · `t` presets ·
-`/` find a node · `?`/`f1` this help · `ctrl+p` command palette · `ctrl+q` quit ·
+`/` find a node · `?`/`f1` this help · `ctrl+p` command palette · `ctrl+z` undo opening a program ·
+`ctrl+q` quit (asks first if there are unsaved edits) · in the editor `f7` selects all ·
 `w` back to the network, after opening a neuron's chain from it
 
 Close this help with `escape`, `q`, `?` or `f1`.
