@@ -75,3 +75,10 @@ def printable_name(name: str, width: int = 200) -> str:
     """A file name as it can be shown: control characters as `?`, and at most `width` characters."""
     shown = "".join(ch if ch.isprintable() else "?" for ch in name[: width + 1])
     return shown if len(shown) <= width else shown[:width] + "…"
+
+
+def cannot_open(path: str, err: BadInput) -> str:
+    """`cannot open NAME: what`, naming the file once (the readers' messages start with it)."""
+    name = printable_name(path)
+    text = str(err)
+    return f"cannot open {text}" if text.startswith(name) else f"cannot open {name}: {text}"

@@ -47,13 +47,13 @@ class DialogActions(Base):
     def open_path(self, path: str | None) -> None:
         if not path:
             return
-        from backprop_tui.files import printable_name, read_bytes
+        from backprop_tui.files import cannot_open, printable_name, read_bytes
         from backprop_tui.lang.load import decode
 
         try:
             text = decode(read_bytes(path, "SPEC_BYTES", "program or spec"))
         except BadInput as err:
-            self.error_line.show(f"cannot open {printable_name(path)}: {err}")
+            self.error_line.show(cannot_open(path, err))
             self.notify(f"cannot open {printable_name(path)}", severity="error")
             return
         if is_network_spec(path, text):

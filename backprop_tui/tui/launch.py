@@ -10,7 +10,7 @@ from pathlib import Path
 def read_source(path: str | None) -> tuple[str, str | None, str | None]:
     """(text, path to save to, error to show): a bad file still opens the app, with the error inline."""
     from backprop_tui.errors import BadInput
-    from backprop_tui.files import read_bytes
+    from backprop_tui.files import cannot_open, read_bytes
     from backprop_tui.lang.load import decode
     from backprop_tui.tui.presets import SEED_CHAIN
 
@@ -19,7 +19,7 @@ def read_source(path: str | None) -> tuple[str, str | None, str | None]:
     try:
         text = decode(read_bytes(path, "SPEC_BYTES", "program or spec"))
     except BadInput as err:
-        return SEED_CHAIN, None, f"cannot open {path}: {err}"
+        return SEED_CHAIN, None, cannot_open(path, err)
     return text, None if path == "-" else path, None
 
 
