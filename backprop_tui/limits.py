@@ -31,6 +31,7 @@ STEPS = 400_000  # forward + local + backward steps of one trace
 NESTING = 100  # parentheses, calls, `**` and unary signs, one inside the other
 SOFTMAX_ARITY = 64  # inputs of one softmax: its Jacobian is arity² local steps (64² = 4,096)
 LOOP_ITERATIONS = 10_000  # iterations of all `for` loops of one PyTorch-dialect program, unrolled
+QUERY_WORK = 2_000_000  # torch.autograd.grad queries × the graph each walks (one backward pass per output)
 
 # -- networks ---------------------------------------------------------------------------------------
 NETWORK_PARAMS = 1_000_000  # weights and biases of one network
@@ -60,6 +61,8 @@ TABLE: tuple[Limit, ...] = (
           "arity² = 4,096 local steps"),
     Limit("LOOP_ITERATIONS", LOOP_ITERATIONS, "loop iterations of one PyTorch-dialect program",
           "each iteration's statements count towards STATEMENTS"),
+    Limit("QUERY_WORK", QUERY_WORK, "gradient queries of a PyTorch snippet × the statements each walks",
+          "~1 s of backward passes"),
     Limit("NETWORK_PARAMS", NETWORK_PARAMS, "weights and biases of one network", "8 MB of float64 per copy"),
     Limit("DATA_ROWS", DATA_ROWS, "rows of a network's data set", "—"),
     Limit("DATA_CELLS", DATA_CELLS, "rows × columns of a data set", "80 MB of float64"),

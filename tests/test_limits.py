@@ -148,3 +148,14 @@ def test_data_rows_and_cells(tmp_path: Path, monkeypatch) -> None:
 def test_epochs(tmp_path: Path) -> None:
     r = run(["train", "examples/xor.toml", "--epochs", str(limits.EPOCHS + 1)])
     assert r.code == 2 and "EPOCHS" in r.err
+
+
+def test_query_work(monkeypatch) -> None:
+    monkeypatch.setattr(limits, "QUERY_WORK", 50)
+    head = "import torch\nx = torch.tensor(1., requires_grad=True)\n"
+    head += "".join(f"y{i} = x*{i + 1}.\n" for i in range(10))
+    queries = "".join(f"g{i} = torch.autograd.grad(y{i}, [x], retain_graph=True)[0]\n" for i in range(10))
+    with pytest.raises(BadInput) as err:
+        parse_program(head + queries)
+    assert "QUERY_WORK" in err.value.message and err.value.line is not None and err.value.line > 12
+    parse_program(head + queries.split("\n")[0] + "\n")  # one query: well inside

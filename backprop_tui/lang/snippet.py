@@ -176,6 +176,8 @@ class _Reader:
         self.freed: set[object] = set()
         self._extra: dict[int, tuple[list[int], list[int]]] = {}  # per line: byte offsets -> extra bytes
         self._encoded: dict[int, bytes] = {}
+        self.query_work = 0  # graph nodes walked by the queries so far (limits.QUERY_WORK)
+        self.queried: set[str] = set()  # the outputs queried so far
 
     # -- helpers ------------------------------------------------------------------------------------
     def source(self, line: int | None) -> str | None:
@@ -468,6 +470,14 @@ class _Reader:
         root = self.tensors[of].node
         captured = {self.tensors[n.id].node for n in input_nodes}
         reached, executed = self.backward_pass(root, captured)
+        self.query_work += len(reached)  # each query walks its graph: many queries of a big graph add up
+        if of not in self.queried:  # and the engine and torch run one backward pass over the program per output
+            self.queried.add(of)
+            self.query_work += len(self.later)
+        if self.query_work > limits.QUERY_WORK:
+            raise self.fail(limits.over("QUERY_WORK", None, "the work of this program's gradient queries (the graph "
+                                        "each walks, a backward pass per output queried)",
+                                        "ask fewer queries, or of a smaller graph").message, call)
         stale = [n for n in executed if n in self.freed and self.saves[n]]
         if stale:
             raise self.torch_refuses(TORCH_TWICE, call, "an earlier torch.autograd.grad call without "
