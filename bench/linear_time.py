@@ -94,7 +94,7 @@ def inputs(scale: float, folder: Path) -> dict[str, list[Case]]:
 
     add("blank lines (chain)", cap - 16, lambda n: "\n" * n + "x = 1\n")
     add("blank lines (snippet)", cap - 100, lambda n: SNIPPET_HEAD + "\n" * n + "y = x*2\n")
-    add("whitespace lines", cap // 5, lambda n: "    \n" * n + "x = 1\n")
+    add("whitespace lines", (cap - 16) // 5, lambda n: "    \n" * n + "x = 1\n")
     add("blank lines (spec)", limits.SPEC_BYTES - 200,
         lambda n: SPEC_HEAD + "\n" * n + "[data]\nx = [[0, 1]]\ny = [[1, 0]]\n", spec_text)
     add("comment lines", cap // 40, lambda n: "# a comment about torch.autograd\n" * n + "x = 1\n")

@@ -62,15 +62,35 @@ class DialogActions(Base):
         self.replace_program(text, path, printable_name(path))
 
     def open_network(self, path: str, text: str) -> None:
-        """A network spec opens the network screen; a bad spec is an inline error, the app keeps running."""
-        from backprop_tui.network.spec import load_spec
+        """A network spec opens the network screen; a bad spec is an inline error, the app keeps running.
+        A large spec, or one that reads a CSV file (up to limits.CSV_BYTES), loads in the background."""
+        from pathlib import Path as _Path
+
+        from backprop_tui.network.spec import parse_spec
+        from backprop_tui.tui.building import BACKGROUND_CHARS, in_background
+
+        base = _Path.cwd() if path == "-" else _Path(path).parent
+        if len(text) > BACKGROUND_CHARS or "csv" in text:
+            self.error_line.show(f"loading {path}… the app stays usable; ctrl+q quits")
+            in_background(self, lambda: parse_spec(text, base), lambda spec: self.show_network(path, spec))
+            return
+        try:
+            spec = parse_spec(text, base)
+        except BadInput as err:
+            spec = err
+        self.show_network(path, spec)
+
+    def show_network(self, path: str, spec: object) -> None:
+        from backprop_tui.files import cannot_open
         from backprop_tui.tui.screens.network import NetworkScreen
 
-        try:
-            spec = load_spec("-", text) if path == "-" else load_spec(path)
-        except BadInput as err:
-            self.error_line.show(f"{path}: {err}")
+        if isinstance(spec, BadInput):
+            self.error_line.show(cannot_open(path, spec))
             self.notify(f"cannot open {path}", severity="error")
+            return
+        self.error_line.show(None)
+        if len(self.screen_stack) > 1:
+            self.notify(f"{path} is loaded: close this dialog, then open it again", severity="warning")
             return
         if self.has_network:
             self.uninstall_screen(NETWORK)

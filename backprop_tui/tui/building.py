@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from backprop_tui.errors import BadInput
@@ -35,6 +36,23 @@ def build_parts(text: str):
     return trace, layout(trace)
 
 
+def in_background(app, work: Callable[[], object], then: Callable[[object], object]) -> None:
+    """Run `work` in a daemon thread and `then(result)` on the app's loop; a BadInput (or any error, as a
+    BadInput) is the result rather than an exception."""
+
+    def run() -> None:
+        try:
+            result = work()
+        except BadInput as err:
+            result = err
+        except Exception as err:  # shown inline, never a crash
+            result = BadInput(f"{type(err).__name__}: {err}")
+        with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
+            app.call_from_thread(then, result)
+
+    threading.Thread(target=run, name="backprop-load", daemon=True).start()
+
+
 class BackgroundBuild(Base):
     build_request = 0  # the newest background build asked for; older results are dropped
     building = False
@@ -45,18 +63,7 @@ class BackgroundBuild(Base):
         self.building = True
         lines = text.count("\n") + 1
         self.error_line.show(f"building the program ({lines:,} lines)… the app stays usable; ctrl+q quits")
-
-        def work() -> None:
-            try:
-                result: object = build_parts(text)
-            except BadInput as err:
-                result = err
-            except Exception as err:
-                result = BadInput(f"cannot build this program: {type(err).__name__}: {err}")
-            with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
-                self.call_from_thread(self._built, request, text, check, result)
-
-        threading.Thread(target=work, name="backprop-build", daemon=True).start()
+        in_background(self, lambda: build_parts(text), lambda result: self._built(request, text, check, result))
 
     def _built(self, request: int, text: str, check: bool, result: object) -> None:
         if request != self.build_request or not self.is_running:

@@ -175,3 +175,22 @@ def _preset_keys() -> list[str]:
     from backprop_tui.tui.presets import PRESETS
 
     return [p.key for p in PRESETS]
+
+
+async def test_a_spec_reading_a_csv_loads_in_the_background(make_app, tmp_path: Path) -> None:
+    import asyncio
+
+    from backprop_tui.tui.screens.network import NetworkScreen
+
+    (tmp_path / "d.csv").write_text("x1,x2,y1,y2\n0.05,0.10,0.01,0.99\n")
+    spec = tmp_path / "net.toml"
+    spec.write_text('[network]\nsizes = [2, 2]\noutput = "sigmoid"\nloss = "mse"\nlr = 0.5\n[data]\ncsv = "d.csv"\n')
+    app = make_app(check=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_path(str(spec))
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, NetworkScreen):
+                break
+        await asyncio.sleep(0)
+        assert isinstance(app.screen, NetworkScreen) and app.screen.spec.x.shape == (1, 2)
