@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from array import array
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -108,7 +109,7 @@ def read_csv(path: Path, width: int) -> tuple[np.ndarray, np.ndarray]:
                        ) from None
     del raw
     reader = csv.reader(io.StringIO(text))
-    cells: list[float] = []
+    cells = array("d")  # 8 bytes a number, not a float object each
     columns: int | None = None
     rows = 0
     try:
@@ -137,7 +138,7 @@ def read_csv(path: Path, width: int) -> tuple[np.ndarray, np.ndarray]:
                        f"({_csv_reason(err)})") from None
     if columns is None:
         raise BadInput(f"[data] csv: {path.name} has no data rows")
-    table = np.array(cells, dtype=np.float64).reshape(rows, columns)
+    table = np.frombuffer(cells, dtype=np.float64).reshape(rows, columns).copy()
     return table[:, :width], table[:, width:]
 
 
