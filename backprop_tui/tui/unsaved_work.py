@@ -80,7 +80,7 @@ class UnsavedWork(Base):
         self.push_screen(PromptDialog("Save the program as:", self.path or "program.bp"), saved)
 
     def _replace(self, text: str, path: str | None, what: str) -> None:
-        old = Replaced(self.editor.text, self.path, self.saved_text, text)
+        old = Replaced(self.program_text, self.path, self.saved_text, text)
         self.path = path
         self.load_text(text)
         self.saved_text = text
@@ -94,7 +94,7 @@ class UnsavedWork(Base):
         from textual.widgets import TextArea
 
         old = self.replaced
-        if old is not None and self.editor.text == old.by and len(self.screen_stack) == 1:
+        if old is not None and len(self.screen_stack) == 1 and self.program_text == old.by:
             self.replaced = None
             self.path = old.path
             self.load_text(old.text)
