@@ -203,3 +203,62 @@ async def test_a_spec_reading_a_csv_loads_in_the_background(make_app, tmp_path: 
                 break
         await asyncio.sleep(0)
         assert isinstance(app.screen, NetworkScreen) and app.screen.spec.x.shape == (1, 2)
+
+
+async def test_a_second_enter_after_the_palette_closed_does_not_pop_the_last_screen(make_app) -> None:
+    """Textual 8.2.8: the second enter dismissed the closed palette again (ScreenStackError), 4 of 4 runs."""
+    import asyncio
+
+    from textual._wait import wait_for_idle
+
+    from tests.tui.monkey import send
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for seq in ([["ctrl+p"], ["h", "e", "l", "p", "enter", "enter", "enter"], ["escape", "escape"]] * 2):
+            for key in seq:
+                send(app, key)
+            await asyncio.sleep(0.01)
+            await wait_for_idle(0)
+        await pilot.pause()
+        assert app.is_running and len(app.screen_stack) >= 1
+
+
+async def test_the_palette_is_never_opened_twice(make_app) -> None:
+    """ctrl+q from the palette asks; "save first" puts a prompt over the palette; ctrl+p there opened a
+    second palette with the same id (DuplicateIds)."""
+    from textual.command import CommandPalette
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await edit(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptDialog)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert sum(isinstance(s, CommandPalette) for s in app.screen_stack) == 1 and app.is_running
+
+
+async def test_a_neuron_chain_arriving_after_its_screen_closed_is_harmless(make_app, tmp_path: Path) -> None:
+    from backprop_tui.tui.screens.network import NetworkScreen
+    from tests.tui.test_network_wiring import SPEC
+
+    spec = tmp_path / "net.toml"
+    spec.write_text(SPEC)
+    app = make_app(check=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_path(str(spec))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, NetworkScreen)
+        app.pop_screen()  # escape got there first
+        await pilot.pause()
+        app.post_message(NetworkScreen.OpenChain("x = 2\ny = x*x\n", "fc2:0", 0))
+        await settle(app, pilot)
+        assert app.is_running and app.state is not None and app.state.trace.grads["x"] == 4.0
