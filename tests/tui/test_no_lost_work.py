@@ -197,7 +197,7 @@ async def test_a_spec_reading_a_csv_loads_in_the_background(make_app, tmp_path: 
     app = make_app(check=False)
     async with app.run_test(size=(100, 30)) as pilot:
         app.open_path(str(spec))
-        for _ in range(200):
+        for _ in range(1000):  # up to 20 s on a loaded machine
             await pilot.pause(0.02)
             if isinstance(app.screen, NetworkScreen):
                 break
