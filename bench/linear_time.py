@@ -106,7 +106,7 @@ def inputs(scale: float, folder: Path) -> dict[str, list[Case]]:
     add("deep nesting: parentheses", cap // 2 - 16, lambda n: "x = 1\ny = " + "(" * n + "x" + ")" * n + "\n")
     add("deep nesting: TOML arrays", limits.SPEC_BYTES // 2 - 200,
         lambda n: SPEC_HEAD + "[data]\nx = " + "[" * n + "]" * n + "\n", spec_text)
-    add("wide softmax (refused)", cap // 26, wide_softmax)
+    add("wide softmax (refused)", cap // 28, wide_softmax)
     add("softmax(64) statements", 80, softmax_statements)
     rows = int(limits.DATA_ROWS * scale)
     table["CSV rows"] = [(n, lambda n=n: csv_rows(n, folder)) for n in (rows // 8, rows // 4, rows // 2, rows)]
