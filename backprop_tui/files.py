@@ -26,7 +26,13 @@ def read_bytes(path: str | os.PathLike[str], limit: str, what: str = "file") -> 
     cap: int = getattr(limits, limit)
     shown = os.fspath(path)
     if shown == "-":
-        return _capped(sys.stdin.buffer, cap, limit, f"the {what} on standard input")
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text stream standing in for stdin (an embedding program, a test)
+            data = sys.stdin.read(cap + 1).encode("utf-8")
+            if len(data) > cap:
+                raise limits.over(limit, None, f"the {what} on standard input")
+            return data
+        return _capped(stream, cap, limit, f"the {what} on standard input")
     if "\x00" in shown:
         raise BadInput(f"{printable_name(shown)}: a file name cannot contain a NUL character")
     try:
