@@ -7,8 +7,8 @@ sit well above the largest benchmark input (bench/trace_bench.py's 20,000-statem
 "Limits" table is this table (tests/test_limits.py checks that they agree).
 
 Memory figures were measured with tracemalloc on CPython 3.11 (bench/linear_time.py prints them): a
-chain trace costs about 0.8 KB per step (values, locals, formulas and the step records), so the step cap
-bounds a trace near 350 MB; the app's graph layout roughly doubles that on the largest programs.
+chain trace costs 0.73 KB per step (values, locals, formulas and the step records), so the step cap
+bounds a trace near 300 MB; at the program cap `trace` peaked at 0.7 GB and the app at 1.7 GB (RSS).
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ TABLE: tuple[Limit, ...] = (
           "≤ 2 MiB of text"),
     Limit("SPEC_BYTES", SPEC_BYTES, "size of a network spec (TOML)", "≤ 4 MiB of text"),
     Limit("CSV_BYTES", CSV_BYTES, "size of a spec's CSV data file", "≤ 32 MiB of text"),
-    Limit("STATEMENTS", STATEMENTS, "statements of one program (after --atomic)", "~3 KB each in a trace"),
-    Limit("STEPS", STEPS, "steps of one trace (forward + local + backward)", "~0.8 KB each: ≤ ~350 MB"),
+    Limit("STATEMENTS", STATEMENTS, "statements of one program (after --atomic)", "~2.5 KB each in a trace"),
+    Limit("STEPS", STEPS, "steps of one trace (forward + local + backward)", "0.73 KB each: ≤ ~300 MB"),
     Limit("NESTING", NESTING, "levels of nesting in one expression", "a parser stack frame each"),
     Limit("SOFTMAX_ARITY", SOFTMAX_ARITY, "inputs of one softmax (and a softmax output layer's width)",
           "arity² = 4,096 local steps"),
