@@ -225,9 +225,10 @@ def _assign(targets: list[Token], expr: Expr, eq: Token, lines: list[str], defin
         seen.add(tok.text)
     is_softmax = isinstance(expr, Op) and expr.op == MANY_OUTPUT
     if is_softmax:
-        limits.check("SOFTMAX_ARITY", len(expr.args), "the number of softmax inputs",  # type: ignore[union-attr]
-                      "its Jacobian is inputs² local steps; split the outputs into smaller softmaxes",
-                      expr.line, expr.col, lines[expr.line - 1])
+        arity = len(expr.args)  # type: ignore[union-attr]
+        limits.check("SOFTMAX_ARITY", arity, "the number of softmax inputs",
+                     f"its Jacobian would be {arity:,}² = {arity * arity:,} local steps", expr.line, expr.col,
+                     lines[expr.line - 1])
     if is_softmax and len(targets) != len(expr.args):
         count = len(expr.args)
         raise BadInput(f"softmax of {count} input{'s' if count != 1 else ''} gives {count} output"
