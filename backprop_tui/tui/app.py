@@ -255,6 +255,8 @@ class BackpropApp(UnsavedWork, BackgroundBuild, DialogActions, App[int]):
     def on_check_done(self, message: CheckDone) -> None:
         if message.generation != self.generation:
             return  # an answer for a program that has since changed
+        if not self.query(GraphView):
+            return  # the app is closing: its widgets are gone
         self.checked_generation = message.generation
         if message.trace is None:
             self.torch_error = message.error
