@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 import venv
@@ -18,8 +19,12 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
-# torch's CPU wheel: never let pip resolve a multi-GB CUDA build
+TORCH = "torch==2.13.0"
+# torch's CPU wheel: on Linux and Windows PyPI's default torch is the CUDA build (several GB with its nvidia-*
+# packages); PyTorch's own CPU index has the ~200 MB CPU build. macOS wheels are CPU-only everywhere.
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# fail fast where that index cannot be reached (an environment may set a 180 s pip timeout): under a second
+QUICK = ("--timeout", "3", "--retries", "0")
 
 
 def sh(*cmd: str | Path) -> None:
@@ -35,14 +40,35 @@ def setup(extras: str) -> None:
         print("creating .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    # torch first, alone: the pinned CPU build (a local wheel where the machine has one, else the CPU index)
-    try:
-        sh(*pip, "torch==2.13.0")
-    except subprocess.CalledProcessError:
-        sh(*pip, "torch==2.13.0", "--index-url", TORCH_CPU_INDEX)
+    install_torch(pip)
     target = f"{ROOT}[{extras}]" if extras else str(ROOT)
     sh(*pip, "-e", target)
     stamp.touch()
+
+
+def install_torch(pip: list) -> None:
+    """torch first and alone, the CPU build where torch ships separate ones; says what it chose and why."""
+    separate_builds = platform.system() in ("Linux", "Windows")
+    if separate_builds:
+        print(f"torch: trying the CPU build from PyTorch's CPU index ({TORCH_CPU_INDEX}): on "
+              f"{platform.system()} the default index's torch is the multi-GB CUDA build", flush=True)
+        if subprocess.run([str(c) for c in (*pip, TORCH, "--index-url", TORCH_CPU_INDEX, *QUICK)]).returncode == 0:
+            print(f"torch: installed {_torch_version()} (CPU index, or a local wheel pip is configured to "
+                  "find)", flush=True)
+            return
+        print("torch: PyTorch's CPU index is out of reach; falling back to the default index (a local "
+              "wheel where pip is configured with one)", flush=True)
+    else:
+        print(f"torch: the default index ({platform.system()} wheels of torch are CPU builds)", flush=True)
+    sh(*pip, TORCH)
+    print(f"torch: installed {_torch_version()} from the default index", flush=True)
+
+
+def _torch_version() -> str:
+    """The installed torch's version without importing it (+cpu marks PyTorch's CPU build)."""
+    out = subprocess.run([str(PY), "-m", "pip", "show", "torch"], capture_output=True, text=True).stdout
+    version = next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Version:")), "?")
+    return f"torch {version}"
 
 
 def main(argv: list[str]) -> int:

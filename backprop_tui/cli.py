@@ -129,17 +129,13 @@ def normalise(argv: list[str]) -> list[str]:
 
 
 def read_source(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a directory, not a program file") from None
-    except OSError as err:
-        raise BadInput(f"{path}: cannot read it ({err.strerror})") from None
+    """A program's bytes (standard input may also hold a spec): regular files only, within the limits."""
+    from backprop_tui.files import read_bytes
+    from backprop_tui.lang.load import is_network_spec
+
+    if path == "-" or is_network_spec(path):
+        return read_bytes(path, "SPEC_BYTES", "program or spec")
+    return read_bytes(path, "PROGRAM_BYTES", "program")
 
 
 def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO,
@@ -221,6 +217,10 @@ def open_command(args: argparse.Namespace) -> int:
 
         quiz = parse_phases(args.quiz_phases) if args.quiz_phases is not None else ALL
     press = [k.strip() for k in args.press.split(",") if k.strip()] if args.press else None
+    if press:
+        from backprop_tui.tui.keynames import check_keys
+
+        check_keys(press)
     if args.screenshot:
         _check_scripted(args.file, args.screenshot)
     elif not sys.stdout.isatty() or (args.file != "-" and not sys.stdin.isatty()):
@@ -238,11 +238,31 @@ def _check_scripted(path: str | None, screenshot: str) -> None:
     """Scripted mode fails fast, with status 2, where the interactive app would show an inline error."""
     if path not in (None, "-"):
         read_source(path)
-    folder = Path(screenshot).resolve().parent
+    check_output_path(screenshot, "--screenshot", ".svg")
+
+
+def check_output_path(target: str, option: str, suffix: str) -> None:
+    """A file we may write: a name ending in `suffix`, in an existing, writable folder, and not itself a
+    folder or something other than a regular file. BadInput (exit status 2) naming what is wrong."""
+    import os
+
+    from backprop_tui.files import printable_name
+
+    shown = f"{option} {printable_name(target)}"
+    if "\x00" in target:
+        raise BadInput(f"{shown}: a file name cannot contain a NUL character")
+    if not target.lower().endswith(suffix):
+        raise BadInput(f"{shown}: screenshots are {suffix[1:].upper()} files; name it something{suffix}")
+    path = Path(target)
+    if path.is_dir():
+        raise BadInput(f"{shown}: is a directory; give a file name inside it, such as {target}/out{suffix}")
+    if path.exists() and not path.is_file():
+        raise BadInput(f"{shown}: exists and is not a regular file")
+    folder = path.resolve().parent
     if not folder.is_dir():
-        raise BadInput(f"--screenshot {screenshot}: the folder {folder} does not exist")
-    if not screenshot.lower().endswith(".svg"):
-        raise BadInput(f"--screenshot {screenshot}: screenshots are SVG files; name it something.svg")
+        raise BadInput(f"{shown}: the folder {printable_name(str(folder))} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise BadInput(f"{shown}: permission denied: cannot write there")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -316,6 +336,33 @@ def dispatch(args: argparse.Namespace, out: TextIO) -> int:
     return open_command(args)
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """argparse, except that an unknown option is reported by its subcommand (with that subcommand's usage)
+    and with the nearest known option: `trace f.bp --fromat json` suggests --format."""
+    import difflib
+
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub = _subparser(parser, args.command) or parser
+        options = [o for action in sub._actions for o in action.option_strings if o.startswith("--")]
+        bad = extra[0]
+        near = difflib.get_close_matches(bad.split("=")[0], options, n=1, cutoff=0.6) if bad.startswith("-") \
+            else []
+        hint = f"; did you mean {near[0]}?" if near else ""
+        sub.error(f"unrecognized argument{'s' if len(extra) > 1 else ''}: {' '.join(extra)}{hint}")
+    return args
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser | None:
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return None
+
+
 # `backprop-tui` alone opens the app on the post's chain: no parser to build (argparse and its gettext
 # are a few milliseconds of the app's first paint)
 BARE_OPEN = {"command": "open", "file": None, "press": None, "screenshot": None, "size": "100x30", "ascii": False,
@@ -329,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
 
         args = SimpleNamespace(**BARE_OPEN)
     else:
-        args = build_parser().parse_args(normalise(words))
+        args = parse_args(normalise(words))
     if args.command != "open":
         # a headless run builds ~10 objects per statement and exits: collection passes over them
         # would only add time that grows faster than the program

@@ -12,7 +12,7 @@ from tests.core_helpers import acceptance_dir
 
 @pytest.fixture
 def acceptance() -> Path:
-    """The visible acceptance cases, ../shared/acceptance next to the repository (skips if absent)."""
+    """The visible acceptance cases, vendored in tests/acceptance."""
     return acceptance_dir()
 
 

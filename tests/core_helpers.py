@@ -16,16 +16,32 @@ from backprop_tui.errors import BadInput
 
 WHERE = re.compile(r"line (\d+), column (\d+)")
 ROOT = Path(__file__).resolve().parent.parent  # tests/ -> the repository
-ACCEPTANCE = ROOT.parent / "shared" / "acceptance"
+# the visible acceptance cases, vendored from ../shared/acceptance so that every test runs from the
+# repository alone; tests/test_acceptance_copies.py checks the copies against ../shared where it exists
+ACCEPTANCE = ROOT / "tests" / "acceptance"
 
 
 def acceptance_dir() -> Path:
-    """../shared/acceptance next to the repository; the calling test skips, saying why, if it is absent."""
-    import pytest
-
-    if not ACCEPTANCE.is_dir():
-        pytest.skip(f"the acceptance folder {ACCEPTANCE} is absent (expected next to the repository {ROOT})")
+    """The vendored acceptance cases (tests/acceptance)."""
     return ACCEPTANCE
+
+
+def shared_acceptance_dirs() -> list[Path]:
+    """Where the originals may be: ../shared/acceptance beside the repository (a clone, as CI lays it), or
+    beside the main checkout when this is a git worktree (its .git file names the main .git folder)."""
+    found = []
+    candidates = [ROOT.parent / "shared" / "acceptance"]
+    git = ROOT / ".git"
+    if git.is_file():  # "gitdir: /path/main/.git/worktrees/NAME"
+        text = git.read_text(encoding="utf-8").strip()
+        if text.startswith("gitdir:"):
+            gitdir = Path(text.split(":", 1)[1].strip())
+            if gitdir.parent.name == "worktrees":
+                candidates.append(gitdir.parent.parent.parent.parent / "shared" / "acceptance")
+    for c in candidates:
+        if c.is_dir() and c.resolve() not in [f.resolve() for f in found]:
+            found.append(c)
+    return found
 
 
 @dataclass

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from backprop_tui import limits
 from backprop_tui.engine import symbolic as S
 from backprop_tui.engine.evaluate import Local, evaluate
 from backprop_tui.engine.rules import RULES
@@ -47,6 +48,8 @@ class Trace:
 
 
 def build_trace(program: Program, output: str | None = None) -> Trace:
+    """The values, locals, gradients and steps of `program`; BadInput beyond limits.STEPS steps."""
+    check_size(program)
     out = output or program.output
     values: dict[str, float] = {}
     requires: dict[str, bool] = {}
@@ -63,6 +66,14 @@ def build_trace(program: Program, output: str | None = None) -> Trace:
     grads = backward(program, out, by_of, requires)
     steps = _steps(program, out, values, by_of, consumers, grads)
     return Trace(program, out, values, all_locals, grads, requires, steps, consumers)
+
+
+def check_size(program: Program) -> None:
+    """Refuse, before any work, a program whose trace would exceed the budget table's step cap: one
+    forward and one backward step per variable, one local step per name each statement reads."""
+    limits.check("STATEMENTS", len(program.assignments), "the number of statements", "split the program")
+    steps = 2 * len(program.assignments) + sum(len(a.reads) for a in program.assignments)
+    limits.check("STEPS", steps, "the number of steps this program needs", "split the program")
 
 
 def backward(program: Program, of: str, by_of: dict[str, list[Local]], requires: dict[str, bool],

@@ -6,13 +6,14 @@ only parentheses, calls, unary signs and `**` recurse, and they are capped at MA
 
 from __future__ import annotations
 
+from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, names_read
 from backprop_tui.lang.functions import CONST, FUNCTIONS, MANY_OUTPUT, known_functions
 from backprop_tui.lang.program import Program
 from backprop_tui.lang.tokens import Token, tokenize
 
-MAX_DEPTH = 100
+MAX_DEPTH = limits.NESTING
 _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 
 
@@ -58,6 +59,9 @@ class _Parser:
             if tok.kind == "newline" or tok.text == ";":
                 self.take()
                 continue
+            if len(out) == limits.STATEMENTS:
+                raise self.fail(limits.over("STATEMENTS", None, "the number of statements",
+                                            "split the program").message, tok)
             out.append(self.statement())
 
     def statement(self) -> tuple[list[Token], Expr, Token]:
@@ -220,6 +224,11 @@ def _assign(targets: list[Token], expr: Expr, eq: Token, lines: list[str], defin
             raise BadInput(f"`{tok.text}` appears twice on the left-hand side", tok.line, tok.col, text)
         seen.add(tok.text)
     is_softmax = isinstance(expr, Op) and expr.op == MANY_OUTPUT
+    if is_softmax:
+        arity = len(expr.args)  # type: ignore[union-attr]
+        limits.check("SOFTMAX_ARITY", arity, "the number of softmax inputs",
+                     f"its Jacobian would be {arity:,}² = {arity * arity:,} local steps", expr.line, expr.col,
+                     lines[expr.line - 1])
     if is_softmax and len(targets) != len(expr.args):
         count = len(expr.args)
         raise BadInput(f"softmax of {count} input{'s' if count != 1 else ''} gives {count} output"

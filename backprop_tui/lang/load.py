@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 
+from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.chain import parse_chain
 from backprop_tui.lang.program import Program
 
+# Every pattern here runs once over the whole input, so each is linear: `^[ \t]*`, never `^\s*` with
+# MULTILINE (\s crosses newlines, so on a run of n blank lines it rescans the rest of the run at each of
+# them: n² steps; 100,000 blank lines never finished).
 _COMMENT = re.compile(r"#[^\n]*")
-_TORCH_DIALECT = re.compile(r"^\s*(import\s+torch\b|from\s+torch\b)|\btorch\s*\.", re.MULTILINE)
+_TORCH_DIALECT = re.compile(r"^[ \t]*(?:import[ \t]+torch\b|from[ \t]+torch\b)|\btorch[ \t]*\.", re.MULTILINE)
 
 
 def decode(data: bytes) -> str:
@@ -23,7 +27,14 @@ def decode(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-_NETWORK_TABLE = re.compile(r"^\s*\[network\]", re.MULTILINE)
+_NETWORK_TABLE = re.compile(r"^[ \t]*\[[ \t]*network[ \t]*\]", re.MULTILINE)
+
+
+def normalise_newlines(text: str) -> str:
+    """Windows (CR LF) and old Mac (CR alone) line endings read as LF, so lines and columns count right."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def is_network_spec(path: str | None, text: str | None = None) -> bool:
@@ -41,7 +52,8 @@ def is_torch_snippet(text: str) -> bool:
 def parse_program(source: str | bytes, output: str | None = None) -> Program:
     """Parse a chain program or a torch snippet; raises BadInput naming line and column."""
     text = decode(source) if isinstance(source, bytes) else source
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    limits.check("PROGRAM_BYTES", len(text), "the program", "split it, or trace a smaller part")
+    text = normalise_newlines(text.removeprefix("\ufeff"))
     if "\x00" in text:
         raise BadInput("the program contains a NUL byte: is it a binary file?")
     if is_torch_snippet(text):

@@ -22,14 +22,17 @@ executes a freed node which saved tensors (every op but + - and unary minus) fai
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 import sys
 import threading
 import warnings
 from dataclasses import dataclass, field
 
+from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, names_read
+from backprop_tui.lang.parse_errors import plain_syntax_message, too_deep
 from backprop_tui.lang.program import Print, Program, Query
 
 # torch's own words (torch 2.13), checked against real torch by tests/lang/test_snippet.py
@@ -84,6 +87,7 @@ def parse_snippet(text: str, output: str | None = None) -> Program:
     """Parse the torch snippet dialect; raises BadInput naming line and column. Never runs the text."""
     text = text.replace("\r\n", "\n").removeprefix("\ufeff")
     tree = _parse_ast(text)
+    limits.check("STATEMENTS", len(tree.body), "the number of statements", "split the program")
     return _Reader(text).read(tree, output)
 
 
@@ -129,12 +133,12 @@ def _ast_or_bad(text: str) -> ast.Module:
     except SyntaxError as err:
         line = err.lineno or None
         source = lines[line - 1] if line and line <= len(lines) else None
-        raise BadInput(f"syntax error: {err.msg}", line, err.offset or None, source) from None
+        msg, col = plain_syntax_message(err.msg, text, line)
+        raise BadInput(f"syntax error: {msg}", line, col or err.offset or None, source) from None
     except (RecursionError, MemoryError):
-        raise BadInput("expression nested too deeply (or too long) for Python's parser; split it into "
-                       "named steps") from None
-    except ValueError as err:  # null bytes
-        raise BadInput(f"cannot parse the snippet: {err}") from None
+        raise too_deep(text) from None
+    except ValueError as err:  # null bytes, or an integer too long to convert
+        raise BadInput(f"cannot parse the snippet: {plain_syntax_message(str(err), text, None)[0]}") from None
 
 
 # -- the whitelist walk -----------------------------------------------------------------------------
@@ -170,6 +174,10 @@ class _Reader:
         self.children: dict[object, list[object]] = {}
         self.saves: dict[object, bool] = {}
         self.freed: set[object] = set()
+        self._extra: dict[int, tuple[list[int], list[int]]] = {}  # per line: byte offsets -> extra bytes
+        self._encoded: dict[int, bytes] = {}
+        self.query_work = 0  # graph nodes walked by the queries so far (limits.QUERY_WORK)
+        self.queried: set[str] = set()  # the outputs queried so far
 
     # -- helpers ------------------------------------------------------------------------------------
     def source(self, line: int | None) -> str | None:
@@ -180,7 +188,31 @@ class _Reader:
         text = self.source(line)
         if text is None or text.isascii():
             return byte_offset + 1
-        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
+        return byte_offset - self.extra_bytes(line, byte_offset) + 1
+
+    def extra_bytes(self, line: int, byte_offset: int) -> int:
+        """How many more bytes than characters the line has before `byte_offset`: a bisection in a table
+        made once per line (re-encoding the line for every node made one long line quadratic)."""
+        table = self._extra.get(line)
+        if table is None:
+            starts, extras, extra, at = [], [], 0, 0
+            for ch in self.source(line) or "":
+                size = len(ch.encode("utf-8"))
+                at += size
+                if size > 1:
+                    extra += size - 1
+                    starts.append(at)
+                    extras.append(extra)
+            table = self._extra[line] = (starts, extras)
+        starts, extras = table
+        i = bisect.bisect_right(starts, byte_offset)
+        return extras[i - 1] if i else 0
+
+    def line_bytes(self, line: int) -> bytes:
+        raw = self._encoded.get(line)
+        if raw is None:
+            raw = self._encoded[line] = (self.source(line) or "").encode("utf-8")
+        return raw
 
     def where(self, node: ast.AST) -> tuple[int, int]:
         line = getattr(node, "lineno", 0)
@@ -438,6 +470,14 @@ class _Reader:
         root = self.tensors[of].node
         captured = {self.tensors[n.id].node for n in input_nodes}
         reached, executed = self.backward_pass(root, captured)
+        self.query_work += len(reached)  # each query walks its graph: many queries of a big graph add up
+        if of not in self.queried:  # and the engine and torch run one backward pass over the program per output
+            self.queried.add(of)
+            self.query_work += len(self.later)
+        if self.query_work > limits.QUERY_WORK:
+            raise self.fail(limits.over("QUERY_WORK", None, "the work of this program's gradient queries (the graph "
+                                        "each walks, a backward pass per output queried)",
+                                        "ask fewer queries, or of a smaller graph").message, call)
         stale = [n for n in executed if n in self.freed and self.saves[n]]
         if stale:
             raise self.torch_refuses(TORCH_TWICE, call, "an earlier torch.autograd.grad call without "
@@ -685,8 +725,7 @@ class _Reader:
         line = getattr(left, "end_lineno", None)
         if line is None or line != right.lineno:
             return node
-        text = self.source(line) or ""
-        raw = text.encode("utf-8")
+        raw = self.line_bytes(line)
         segment = raw[left.end_col_offset or 0: right.col_offset].decode("utf-8", errors="replace")
         at = segment.find(symbol)
         while at >= 0 and symbol == "*" and segment[at:at + 2] == "**":

@@ -9,17 +9,20 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
+from backprop_tui import limits
 from backprop_tui.errors import BadInput
+from backprop_tui.lang.load import is_network_spec
 from backprop_tui.network import report
 from backprop_tui.network.engine import forward, loss_value
 from backprop_tui.network.engine import trace as build_net_trace
 from backprop_tui.network.engine import train as engine_train
 from backprop_tui.network.expand import expand_neuron, parse_neuron
-from backprop_tui.network.spec import Spec, load_spec
+from backprop_tui.network.spec import Spec, parse_spec, read_spec_text
 
 if TYPE_CHECKING:
     from backprop_tui.report.worksheet import SheetOptions
@@ -27,10 +30,28 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "markdown", "latex")
 
 
-def _load(path: str, text: str | None = None) -> Spec:
-    if text is None and path == "-":
-        text = sys.stdin.read()
-    return load_spec(path, text)
+def _load(path: str, text: str | None = None, command: str | None = None) -> Spec:
+    """The spec at `path` (or its text, already read). With `command`, a file that is not a network spec
+    (no .toml name and no [network] table) is refused with what it is and which command reads it."""
+    if text is None:
+        text = read_spec_text(path)
+    if command is not None and not is_network_spec(None if path == "-" else path, text):
+        raise BadInput(not_a_spec(path, text, command))
+    return parse_spec(text, base=Path.cwd() if path == "-" else Path(path).parent)
+
+
+def not_a_spec(path: str, text: str, command: str) -> str:
+    """Why `train`/`expand` cannot take this file, for a newcomer who passed the chain program."""
+    from backprop_tui.lang import parse_program
+
+    need = (f"{command} needs a network spec: a TOML file with a [network] table, such as "
+            "examples/classic-2-2-2.toml")
+    try:
+        program = parse_program(text)
+    except BadInput:
+        return f"{need}; this file has no [network] table"
+    kind = "a PyTorch snippet" if program.dialect == "torch" else "a chain program"
+    return f"{need}. This file is {kind}, for `trace`: backprop-tui trace {path}"
 
 
 def _fail(err: BadInput, path: str | None = None) -> int:
@@ -150,12 +171,12 @@ def train(path: str, epochs: int | None, log_every: int | None, fmt: str = "text
             raise BadInput(f"--format {fmt}: train writes text or json")
         if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
             raise BadInput(f"--epochs {epochs}: give a whole number of at least 1")
-        if epochs is not None and epochs > 10_000_000:
-            raise BadInput(f"--epochs {epochs}: at most 10,000,000")
+        if epochs is not None and epochs > limits.EPOCHS:
+            raise limits.over("EPOCHS", epochs, f"--epochs {epochs}: the number of epochs")
         if log_every is not None and (isinstance(log_every, bool) or not isinstance(log_every, int)
                                       or log_every < 1):
             raise BadInput(f"--log-every {log_every}: give a whole number of at least 1")
-        spec = _load(path, text)
+        spec = _load(path, text, command="train")
         epochs = spec.epochs if epochs is None else epochs
         every = default_log_every(epochs) if log_every is None else log_every
     except BadInput as err:
@@ -201,7 +222,7 @@ def expand(path: str, neuron: str, row: int = 0, out: IO[str] | None = None) -> 
     """Print one neuron, for one data row, as a scalar program of the chain language, loss included."""
     out = out or sys.stdout
     try:
-        spec = _load(path)
+        spec = _load(path, command="expand")
         layer, unit = parse_neuron(spec, neuron)
         with np.errstate(all="ignore"):
             exp = expand_neuron(spec, layer, unit, row)

@@ -9,17 +9,20 @@ from __future__ import annotations
 import csv
 import io
 import math
+from array import array
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from backprop_tui import limits
 from backprop_tui.errors import BadInput
+from backprop_tui.files import read_bytes
 
 DATASETS = ("xor", "spiral", "iris", "seed-mlp")
-MAX_ROWS = 1_000_000
-MAX_CELLS = 20_000_000
+MAX_ROWS = limits.DATA_ROWS  # the budget table's; kept under these names for older callers
+MAX_CELLS = limits.DATA_CELLS
 
 
 @dataclass(frozen=True)
@@ -90,31 +93,60 @@ def builtin(name: str, seed: int = 0, rows: int | None = None) -> Dataset:
     raise BadInput(f"[data] dataset: unknown dataset {name!r}; known: {', '.join(DATASETS)}")
 
 
-def read_csv(path: Path, width: int) -> tuple[np.ndarray, list[list[str]]]:
-    """Features (the first `width` columns) and the remaining cells as text; a header row is skipped."""
+def read_csv(path: Path, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Features (the first `width` columns) and the remaining columns, both float64 (rows, ·); a header row
+    is skipped. Read in one pass, row by row, within the budget table's CSV_BYTES, DATA_ROWS and
+    DATA_CELLS; every failure of the file or of the csv module is a BadInput naming the row."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BadInput(f"[data] csv: no such file: {path}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise BadInput(f"[data] csv: cannot read {path}: {err.__class__.__name__}") from None
-    rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
-    if rows and not _numeric(rows[0][0]):
-        rows = rows[1:]  # a header
-    if not rows:
+        raw = read_bytes(path, "CSV_BYTES", "CSV file")
+    except BadInput as err:
+        raise BadInput(f"[data] csv: {err.message}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise BadInput(f"[data] csv: {path.name} is not UTF-8 text (byte 0x{raw[err.start]:02x} on line {line})"
+                       ) from None
+    del raw
+    reader = csv.reader(io.StringIO(text))
+    cells = array("d")  # 8 bytes a number, not a float object each
+    columns: int | None = None
+    rows = 0
+    try:
+        for row in reader:
+            if not row or not any(c.strip() for c in row):
+                continue
+            if columns is None and not rows and not _numeric(row[0]):
+                continue  # a header
+            if columns is None:
+                columns = len(row)
+                if columns <= width:
+                    raise BadInput(f"[data] csv: {path.name} row {rows + 1} has {columns} columns; the network "
+                                   f"takes {width} features plus the target column(s)")
+            elif len(row) != columns:
+                raise BadInput(f"[data] csv: {path.name} rows have different numbers of columns (row {rows + 1} "
+                               f"has {len(row)}, the first has {columns})")
+            rows += 1
+            if rows > limits.DATA_ROWS:
+                raise limits.over("DATA_ROWS", None, f"[data] csv: {path.name}: the number of rows")
+            if rows * columns > limits.DATA_CELLS:
+                raise limits.over("DATA_CELLS", None, f"[data] csv: {path.name}: rows × columns")
+            for j, cell in enumerate(row):
+                cells.append(_number(cell, f"[data] csv: {path.name} row {rows}, column {j + 1}"))
+    except csv.Error as err:  # a field past the csv module's size limit, a stray quote, …
+        raise BadInput(f"[data] csv: {path.name} line {reader.line_num}: the csv reader refuses it "
+                       f"({_csv_reason(err)})") from None
+    if columns is None:
         raise BadInput(f"[data] csv: {path.name} has no data rows")
-    if len(rows) > MAX_ROWS or len(rows) * len(rows[0]) > MAX_CELLS:
-        raise BadInput(f"[data] csv: {path.name} is too large (at most {MAX_ROWS:,} rows)")
-    x = np.empty((len(rows), width))
-    rest: list[list[str]] = []
-    for i, row in enumerate(rows):
-        if len(row) <= width:
-            raise BadInput(f"[data] csv: {path.name} row {i + 1} has {len(row)} columns; the network takes "
-                           f"{width} features plus the target column(s)")
-        for j in range(width):
-            x[i, j] = _number(row[j], f"[data] csv: {path.name} row {i + 1}, column {j + 1}")
-        rest.append(row[width:])
-    return x, rest
+    table = np.frombuffer(cells, dtype=np.float64).reshape(rows, columns).copy()
+    return table[:, :width], table[:, width:]
+
+
+def _csv_reason(err: csv.Error) -> str:
+    text = str(err)
+    if "field larger than field limit" in text:
+        return f"a field is longer than {csv.field_size_limit():,} characters"
+    return text
 
 
 def _numeric(cell: str) -> bool:
@@ -129,9 +161,11 @@ def _number(cell: str, where: str) -> float:
     try:
         v = float(cell)
     except ValueError:
-        raise BadInput(f"{where}: {cell.strip()!r} is not a number") from None
+        shown = cell.strip()
+        shown = shown if len(shown) <= 40 else shown[:40] + "…"
+        raise BadInput(f"{where}: {shown!r} is not a number") from None
     if not math.isfinite(v):
-        raise BadInput(f"{where}: {cell.strip()} is not a finite number")
+        raise BadInput(f"{where}: {cell.strip()[:40]} is not a finite number")
     return v
 
 

@@ -19,7 +19,8 @@ from backprop_tui.network.engine import Pass, full_pass
 from backprop_tui.network.spec import Spec
 from backprop_tui.numbers import full
 
-_NEURON = re.compile(r"^\s*fc(\d+)\s*[:.\[]\s*(\d+)\s*\]?\s*$")
+# matched against the stripped text: `\s*\]?\s*$` backtracked quadratically over a long run of spaces
+_NEURON = re.compile(r"fc(\d{1,9})\s*[:.\[]\s*(\d{1,9})\s*\]?")
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,10 @@ class Expansion:
 
 
 def parse_neuron(spec: Spec, text: str) -> tuple[int, int]:
-    m = _NEURON.match(text)
+    m = _NEURON.fullmatch(text.strip())
     if not m:
-        raise BadInput(f"--neuron {text!r}: write a layer and a unit, such as fc2:0")
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise BadInput(f"--neuron {shown!r}: write a layer and a unit, such as fc2:0")
     layer, unit = int(m.group(1)), int(m.group(2))
     if not 1 <= layer <= spec.layers:
         raise BadInput(f"--neuron {text}: no layer fc{layer}; this network has fc1..fc{spec.layers}")

@@ -11,7 +11,6 @@ from backprop_tui.lang.torch_model.detect import is_model_source
 from backprop_tui.tui.presets import BY_KEY
 
 if TYPE_CHECKING:
-    from backprop_tui.network.spec import Spec
     from backprop_tui.tui.app import BackpropApp
 
     Base = BackpropApp
@@ -55,32 +54,42 @@ class DialogActions(Base):
     def open_path(self, path: str | None) -> None:
         if not path:
             return
+        from backprop_tui.files import cannot_open, printable_name, read_bytes
+        from backprop_tui.lang.load import decode
+
         try:
-            text = Path(path).read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            self.error_line.show(f"cannot open {path}: {err}")
-            self.notify(f"cannot open {path}", severity="error")
+            text = decode(read_bytes(path, "SPEC_BYTES", "program or spec"))
+        except BadInput as err:
+            self.error_line.show(cannot_open(path, err))
+            self.notify(f"cannot open {printable_name(path)}", severity="error")
             return
         if is_network_spec(path, text) or is_model_source(text):
             self.open_network(path, text)
             return
-        self.path = path
-        self.load_text(text)
+        self.replace_program(text, path, printable_name(path))
 
     def open_network(self, path: str, text: str) -> None:
-        """A network spec opens the network screen; a bad spec is an inline error, the app keeps running."""
-        from backprop_tui.network.spec import load_spec
+        """A network spec opens the network screen; a bad spec is an inline error, the app keeps running.
+        A large spec, or one that reads a CSV file (up to limits.CSV_BYTES), loads in the background."""
+        from pathlib import Path as _Path
+
+        from backprop_tui.lang.torch_model.detect import is_model_source
+        from backprop_tui.network.spec import parse_spec
+        from backprop_tui.tui.building import BACKGROUND_CHARS, in_background
 
         if not is_network_spec(path, text) and is_model_source(text):
             self.open_model(path, text)
             return
-        try:
-            spec = load_spec("-", text) if path == "-" else load_spec(path)
-        except BadInput as err:
-            self.error_line.show(f"{path}: {err}")
-            self.notify(f"cannot open {path}", severity="error")
+        base = _Path.cwd() if path == "-" else _Path(path).parent
+        if len(text) > BACKGROUND_CHARS or "csv" in text:
+            self.error_line.show(f"loading {path}… the app stays usable; ctrl+q quits")
+            in_background(self, lambda: parse_spec(text, base), lambda spec: self.show_network(path, spec))
             return
-        self.show_network(spec, path)
+        try:
+            spec = parse_spec(text, base)
+        except BadInput as err:
+            spec = err
+        self.show_network(path, spec)
 
     def open_model(self, path: str, text: str) -> None:
         """A PyTorch model file: read here, its draws replayed by torch in the referee process (a worker
@@ -111,14 +120,23 @@ class DialogActions(Base):
 
     def _model_loaded(self, spec: object, lines: list[str], path: str | None = None) -> None:
         self.loading_model = False
-        self.show_network(spec, path)  # type: ignore[arg-type]
+        self.show_network(path or "model", spec)
         warned = any(line.startswith("warning:") for line in lines)
         self.notify("\n".join(lines), title="PyTorch model", severity="warning" if warned else "information",
                     timeout=20)
 
-    def show_network(self, spec: Spec, path: str | None = None) -> None:
+    def show_network(self, path: str, spec: object) -> None:
+        from backprop_tui.files import cannot_open
         from backprop_tui.tui.screens.network import NetworkScreen
 
+        if isinstance(spec, BadInput):
+            self.error_line.show(cannot_open(path, spec))
+            self.notify(f"cannot open {path}", severity="error")
+            return
+        self.error_line.show(None)
+        if len(self.screen_stack) > 1:
+            self.notify(f"{path} is loaded: close this dialog, then open it again", severity="warning")
+            return
         if self.has_network:
             self.uninstall_screen(NETWORK)
         # installed, so that popping it to walk a neuron's chain keeps it (and its training) for `w`
@@ -138,9 +156,13 @@ class DialogActions(Base):
 
     def on_network_screen_open_chain(self, message: object) -> None:
         """A neuron of the network, as a scalar program, in the chain view (`w` goes back)."""
-        self.pop_screen()
-        self.path = None
-        self.load_text(message.text)  # type: ignore[attr-defined]
+        from backprop_tui.tui.screens.network import NetworkScreen
+
+        if isinstance(self.screen, NetworkScreen):
+            self.pop_screen()
+        elif any(isinstance(s, NetworkScreen) for s in self.screen_stack):
+            return  # something was opened over the network screen meanwhile: that comes first
+        self.replace_program(message.text, None, "the neuron's chain")  # type: ignore[attr-defined]
         self.notify("a neuron as a scalar chain: press w to return to the network")
 
     def action_save(self) -> None:
@@ -148,17 +170,20 @@ class DialogActions(Base):
 
         self.push_screen(PromptDialog("Save the program as:", self.path or "program.bp"), self.save_path)
 
-    def save_path(self, path: str | None) -> None:
+    def save_path(self, path: str | None) -> bool:
+        """Write the program to `path`; False (and a notice) when it cannot be written."""
         if not path:
-            return
+            return False
         try:
             text = self.editor.text
             Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        except OSError as err:
-            self.notify(f"cannot save {path}: {err}", severity="error")
-            return
+        except (OSError, ValueError) as err:  # ValueError: a NUL in the name
+            self.notify(f"cannot save {path}: {getattr(err, 'strerror', None) or err}", severity="error")
+            return False
         self.path = path
+        self.mark_saved(text)
         self.notify(f"saved {path}")
+        return True
 
     def action_presets(self) -> None:
         from backprop_tui.tui.screens.dialogs import PresetPicker
@@ -167,8 +192,26 @@ class DialogActions(Base):
 
     def load_preset(self, key: str | None) -> None:
         if key in BY_KEY:
-            self.path = None
-            self.load_text(BY_KEY[key].text)
+            self.replace_program(BY_KEY[key].text, None, f"the example “{BY_KEY[key].title}”")
+
+    def action_command_palette(self) -> None:
+        """Textual's palette with its empty-list paging guarded (tui.commands.SafeCommandPalette)."""
+        from textual.command import CommandPalette
+
+        from backprop_tui.tui.commands import SafeCommandPalette
+
+        # not CommandPalette.is_open, which sees only the top screen: a palette under a dialog (ctrl+q, then
+        # "save first" from the palette) would be opened twice, with the same id (DuplicateIds)
+        if self.use_command_palette and not any(isinstance(s, CommandPalette) for s in self.screen_stack):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The palette's "Change theme", in the guarded palette too."""
+        from textual.theme import ThemeProvider
+
+        from backprop_tui.tui.commands import SafeCommandPalette
+
+        self.push_screen(SafeCommandPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def load_text(self, text: str) -> None:
         self.editor.load_text(text)

@@ -22,12 +22,14 @@ from backprop_tui.engine.trace import Trace, build_trace
 from backprop_tui.errors import BadInput
 from backprop_tui.lang import parse_program
 from backprop_tui.tui.actions import DialogActions
+from backprop_tui.tui.building import BACKGROUND_CHARS, BackgroundBuild
 from backprop_tui.tui.commands import BackpropCommands
 from backprop_tui.tui.graph_actions import GraphActions
 from backprop_tui.tui.messages import CheckDone, NodeSelected
 from backprop_tui.tui.presets import SEED_CHAIN
 from backprop_tui.tui.quiz_actions import QuizActions
 from backprop_tui.tui.state import StepState
+from backprop_tui.tui.unsaved_work import UnsavedWork
 from backprop_tui.tui.widgets.editor import ErrorLine, ProgramEditor
 from backprop_tui.tui.widgets.explain import StatusLine, StepPanel
 from backprop_tui.tui.widgets.footer import KeysFooter
@@ -56,7 +58,7 @@ class ChainScreen(Screen):
             event.refresh_styles = False
 
 
-class BackpropApp(QuizActions, GraphActions, DialogActions, App[int]):
+class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, DialogActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
     COMMANDS = App.COMMANDS | {BackpropCommands}
@@ -80,6 +82,7 @@ class BackpropApp(QuizActions, GraphActions, DialogActions, App[int]):
         Binding("question_mark", "help", "Help", priority=True),
         Binding("f1", "help_always", "Help", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+z", "undo_replace", "Undo open", show=False, priority=True),
     ]
 
     def __init__(self, text: str = SEED_CHAIN, path: str | None = None, *, checker: Checker | None = None,
@@ -90,6 +93,7 @@ class BackpropApp(QuizActions, GraphActions, DialogActions, App[int]):
         self.program = None  # the last parsed program (its gate level is built from it)
         self.init_quiz(quiz)  # quiz mode from the start, asking these phases (--quiz); None: off
         self.text, self.path, self.startup_error = text, path, error
+        self.saved_text = text  # the baseline for "unsaved edits" (UnsavedWork)
         self.startup_network = network  # (path, text) of a spec to open on the network screen
         self.network_checkers = None  # (trace, epoch) checkers for the network screen; None: torch's
         self.checker = checker
@@ -182,6 +186,11 @@ class BackpropApp(QuizActions, GraphActions, DialogActions, App[int]):
             self._debounce.stop()
             self._debounce = None
         text = self.editor.text
+        if len(text) > BACKGROUND_CHARS:
+            self.build_in_background(text, check)
+            return False
+        self.build_request += 1  # a background build still running is now out of date
+        self.building = False
         try:
             program = parse_program(text)
             trace = build_trace(self.program_for_level(program))
@@ -236,7 +245,7 @@ class BackpropApp(QuizActions, GraphActions, DialogActions, App[int]):
 
     def check_settled(self) -> bool:
         """No rebuild waiting and the referee has answered for the current program (or cannot)."""
-        return self._debounce is None and not self.loading_model and (
+        return self._debounce is None and not self.loading_model and not self.building and (
             not self.check_enabled or self.torch_error is not None or self.checked_generation == self.generation)
 
     def request_check(self) -> None:
@@ -268,6 +277,8 @@ class BackpropApp(QuizActions, GraphActions, DialogActions, App[int]):
     def on_check_done(self, message: CheckDone) -> None:
         if message.generation != self.generation:
             return  # an answer for a program that has since changed
+        if not self.query(GraphView):
+            return  # the app is closing: its widgets are gone
         self.checked_generation = message.generation
         if message.trace is None:
             self.torch_error = message.error

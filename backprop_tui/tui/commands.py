@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual import on
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import Button, Input
 
 from backprop_tui.tui.presets import PRESETS
 
@@ -78,6 +80,46 @@ class ListedCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]
+
+
+class SafeCommandPalette(CommandPalette):
+    """Textual 8.2.8's palette with two crashes guarded (both found by the monkey, tests/tui/monkey.py):
+
+    - pagedown or pageup while the command list holds options it has not laid out yet (the list is
+      hidden, e.g. when nothing matches) raises KeyError inside OptionList._move_page;
+    - a second enter that arrives after the first has dismissed the palette dismisses it again, popping
+      the app's last screen (ScreenStackError);
+    - typing that arrives after escape starts a search on the closing palette, whose result finds the
+      command list gone (NoMatches in a worker).
+    """
+
+    @on(Input.Changed)
+    @on(Input.Submitted)
+    @on(Button.Pressed)
+    def _ignore_when_closed(self, event: Input.Changed | Input.Submitted | Button.Pressed) -> None:
+        if not self.is_current:  # runs before CommandPalette's own handlers, which it then skips
+            event.stop()
+            event.prevent_default()
+
+    def _watch__list_visible(self) -> None:
+        if self.query(CommandList):  # gone once the palette is closing
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        if self.query(CommandList):
+            await super()._watch__show_busy()
+
+    def _select_or_command(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
+        if self.is_current:
+            super()._select_or_command(event)
+
+    def _action_command_list(self, action: str) -> None:
+        if action in ("page_down", "page_up"):
+            commands = self.query_one(CommandList)
+            highlighted = commands.highlighted or 0
+            if not commands.option_count or highlighted not in commands._line_cache.index_to_line:
+                return  # nothing laid out to page through
+        super()._action_command_list(action)
 
 
 class NetworkCommands(ListedCommands):

@@ -9,18 +9,30 @@ from pathlib import Path
 
 def read_source(path: str | None) -> tuple[str, str | None, str | None]:
     """(text, path to save to, error to show): a bad file still opens the app, with the error inline."""
+    from backprop_tui.errors import BadInput
+    from backprop_tui.files import cannot_open, read_bytes
+    from backprop_tui.lang.load import decode
     from backprop_tui.tui.presets import SEED_CHAIN
 
     if path is None:
         return SEED_CHAIN, None, None
     try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as err:
-        return SEED_CHAIN, None, f"cannot open {path}: {err.strerror or err}"
+        text = decode(read_bytes(path, "SPEC_BYTES", "program or spec"))
+    except BadInput as err:
+        return SEED_CHAIN, None, cannot_open(path, err)
+    return text, None if path == "-" else path, None
+
+
+def write_screenshot(target: str, svg: str) -> None:
+    """Write the SVG, or BadInput (exit status 2) saying why it cannot be written."""
+    from backprop_tui.errors import BadInput
+    from backprop_tui.files import printable_name
+
     try:
-        return data.decode("utf-8").removeprefix("\ufeff"), None if path == "-" else path, None
-    except UnicodeDecodeError as err:
-        return "", None, f"cannot open {path}: not UTF-8 text (byte {err.start})"
+        Path(target).write_text(svg, encoding="utf-8")
+    except (OSError, ValueError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise BadInput(f"--screenshot {printable_name(target)}: cannot write it ({reason})") from None
 
 
 def _stdin_from_terminal() -> None:
@@ -68,6 +80,7 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
             ascii = terminal_cannot_draw_boxes()
         app = BackpropApp(text, save_path, checker=checker, error=error, network=network, ascii=ascii, quiz=quiz)
         app.network_checkers = network_checkers
+        app.scripted = screenshot is not None  # a scripted run never stops to ask
     except BaseException:
         gc.enable()
         raise
@@ -90,7 +103,7 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
             app.exit(return_code=2)
             return
         await pilot.pause()
-        Path(screenshot).write_text(app.export_screenshot(), encoding="utf-8")
+        svg.append(app.export_screenshot())
         app.exit(0)
 
     def waiting() -> list:
@@ -106,12 +119,15 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         return "waiting for torch's checks"
 
     failure: list[str] = []
+    svg: list[str] = []
     auto = pilot_run if (keys or screenshot) else None
     headless = screenshot is not None
     result = app.run(headless=headless, size=size if headless else None, auto_pilot=auto)
     gc.enable()  # in case the app ended before its first frame
     for line in failure:
         print(line, file=sys.stderr)
+    if screenshot is not None and svg:
+        write_screenshot(screenshot, svg[0])
     code = app.return_code
     return code if code is not None else (result or 0)
 

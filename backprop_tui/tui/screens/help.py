@@ -60,7 +60,8 @@ Enter moves on where nothing is asked; escape leaves the input; the choice besid
 `→`/`n` next · `←`/`p` previous · `home`/`end` start/end · `f` finish forward · `b` run backward ·
 `e` edit · `escape` leave the editor · `ctrl+r` rebuild now · `o` open · `s` save · `t` presets ·
 `/` find a node · `g` statement/gate level · `z` fit/1:1 · `q` quiz mode · `?`/`f1` this help ·
-`ctrl+p` command palette · `ctrl+q` quit ·
+`ctrl+p` command palette · `ctrl+z` undo opening a program ·
+`ctrl+q` quit (asks first if there are unsaved edits) · in the editor `f7` selects all ·
 `w` back to the network, after opening a neuron's chain from it
 
 Close this help with `escape`, `q`, `?` or `f1`.
