@@ -40,6 +40,18 @@ DATA_CELLS = 10_000_000  # rows × columns of a data set: 80 MB of float64
 SOFTMAX_JACOBIAN = 4_000_000  # rows × outputs² of a softmax output layer's Jacobian: 32 MB of float64
 EPOCHS = 10_000_000  # epochs of one `train` run (its losses: 80 MB)
 
+# -- PyTorch model files (lang/torch_model, network/model_*) ----------------------------------------
+# epochs × (rows × parameters + MODEL_EPOCH_OVERHEAD) at most this: about 4 ns a unit with numpy, so about
+# 100 s; an epoch also costs ~0.4 ms in torch's float32 run whatever its size. The post's run,
+# 1,000 × (1,000 × 262 + 100,000), is 1.5% of it.
+MODEL_TRAIN_WORK = 25_000_000_000
+MODEL_EPOCH_OVERHEAD = 100_000
+MODEL_ACTIVATION_CELLS = 20_000_000  # rows × units over all layers of one forward pass
+MODEL_DATA_CELLS = 2_000_000  # numbers in one data tensor written in a model file
+MODEL_FLOAT32_LINES = 100_000  # printed lines compared with torch's float32 run
+MODEL_EXPR_NODES = 200  # nodes in one guard or print expression (evaluated recursively: stays shallow)
+MODEL_FORMAT_WIDTH = 100  # width and precision in a print's format spec
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -69,6 +81,18 @@ TABLE: tuple[Limit, ...] = (
     Limit("SOFTMAX_JACOBIAN", SOFTMAX_JACOBIAN, "rows × outputs² of a softmax output layer's Jacobian",
           "32 MB of float64"),
     Limit("EPOCHS", EPOCHS, "epochs of one training run", "80 MB of losses"),
+    Limit("MODEL_TRAIN_WORK", MODEL_TRAIN_WORK, "a model file's epochs × (rows × parameters + 100,000)",
+          "about 100 s of training"),
+    Limit("MODEL_ACTIVATION_CELLS", MODEL_ACTIVATION_CELLS, "rows × units over a model's layers",
+          "160 MB of float64 per pass"),
+    Limit("MODEL_DATA_CELLS", MODEL_DATA_CELLS, "numbers in one data tensor written in a model file",
+          "16 MB of float64"),
+    Limit("MODEL_FLOAT32_LINES", MODEL_FLOAT32_LINES, "printed lines compared with torch's float32 run",
+          "—"),
+    Limit("MODEL_EXPR_NODES", MODEL_EXPR_NODES, "nodes in one guard or print expression of a model file",
+          "a stack frame each"),
+    Limit("MODEL_FORMAT_WIDTH", MODEL_FORMAT_WIDTH, "width and precision in a model file's print format",
+          "≤ 100 characters a field"),
 )
 
 

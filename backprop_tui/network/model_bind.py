@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.torch_model import ModelPlan
 from backprop_tui.lang.torch_model.values import EvalError, evaluate
@@ -18,13 +19,10 @@ from backprop_tui.network.model_data import bind as bind_data
 from backprop_tui.network.spec import Spec
 
 DEFAULT_EPOCHS = 1000
-MAX_EPOCHS = 10_000_000  # TODO(limits): the training loop's cap (MODEL_MAX_EPOCHS; train's --epochs cap too)
-# TODO(limits): epochs × (rows × parameters + EPOCH_OVERHEAD) at most this (MODEL_TRAIN_WORK): about 4 ns a
-# unit with numpy here, so about 100 s; an epoch also costs ~0.4 ms in torch's float32 run whatever its size.
-# The post's run (1,000 × (1,000 × 262 + 100,000)) is 1.5% of it.
-MAX_WORK = 25_000_000_000
-EPOCH_OVERHEAD = 100_000
-MAX_CELLS = 20_000_000  # TODO(limits): rows × units over all layers (MODEL_ACTIVATION_CELLS), as data.MAX_CELLS
+MAX_EPOCHS = limits.EPOCHS
+MAX_WORK = limits.MODEL_TRAIN_WORK
+EPOCH_OVERHEAD = limits.MODEL_EPOCH_OVERHEAD
+MAX_CELLS = limits.MODEL_ACTIVATION_CELLS
 ENGINE_LOSS = {"MSELoss": "mse", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_with_logits"}
 
 

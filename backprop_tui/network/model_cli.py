@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.torch_model import ModelPlan, read_model
 from backprop_tui.lang.torch_model.values import EvalError
@@ -25,7 +26,7 @@ from backprop_tui.network.model_bind import Bound, bind
 from backprop_tui.network.remote import CheckFailed, RemoteChecker
 
 REL_TOLERANCE = 1e-5  # a printed line that differs from torch's float32 one is accepted within this (relative)
-MAX_COMPARED = 100_000  # TODO(limits): printed lines compared with torch's float32 run (MODEL_FLOAT32_LINES)
+MAX_COMPARED = limits.MODEL_FLOAT32_LINES
 DUMMY_LOSS = 0.5  # formats are tried once with it before training, so a bad format fails before any work
 
 

@@ -35,7 +35,7 @@ KEYS: tuple[tuple[str, int], ...] = (  # (key, weight)
     ("equals_sign", 2), ("a", 1), ("d", 2), ("c", 2), ("u", 2), ("m", 1), ("g", 1), ("z", 1), ("j", 1),
     ("q", 1), ("left_parenthesis", 1), ("right_parenthesis", 1), ("left_square_bracket", 1),
     ("right_square_bracket", 1), ("ctrl+a", 1), ("ctrl+e", 1), ("f7", 1), ("ctrl+left", 1),
-    ("shift+right", 1), (OPEN_SPEC, 1),
+    ("shift+right", 1), ("r", 1), ("v", 1), (OPEN_SPEC, 1),
 )
 _CHARS = {"enter": "\r", "tab": "\t", "escape": "\x1b", "backspace": "\x7f"}
 

@@ -8,6 +8,7 @@ import ast
 import math
 from typing import TYPE_CHECKING
 
+from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.torch_model.base import SUPPORTED_SHAPE
 from backprop_tui.lang.torch_model.data import DataTensor
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from backprop_tui.lang.torch_model.reader import TopLevel
 
 RNG_OPS = ("randn", "rand", "randint", "linear")
-MAX_PARAMS = 1_000_000  # TODO(limits): parameters of a model file's network, as network.spec.MAX_PARAMS
+MAX_PARAMS = limits.NETWORK_PARAMS
 
 
 def assemble(top: TopLevel) -> ModelPlan:

@@ -11,10 +11,11 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
+from backprop_tui import limits
 from backprop_tui.lang.torch_model.base import Context, keywords
 from backprop_tui.lang.torch_model.module import check_device
 
-MAX_CELLS = 2_000_000  # TODO(limits): numbers in one data tensor of a model file (MODEL_DATA_CELLS)
+MAX_CELLS = limits.MODEL_DATA_CELLS
 FLOATS = {"torch.float32": "float32", "torch.float": "float32"}
 INTS = {"torch.int64": "int64", "torch.long": "int64"}
 DRAWS = ("torch.randn", "torch.rand", "torch.randint", "torch.tensor")

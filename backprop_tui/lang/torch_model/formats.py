@@ -13,7 +13,9 @@ import re
 import string
 from dataclasses import dataclass
 
-MAX_WIDTH = 100  # TODO(limits): format width and precision at most this (MODEL_FORMAT_WIDTH)
+from backprop_tui import limits
+
+MAX_WIDTH = limits.MODEL_FORMAT_WIDTH
 
 # Python's format-spec mini-language: [[fill]align][sign][z][#][0][width][grouping][.precision][type]
 _SPEC = re.compile(r"(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[+\- ])?z?#?0?(?P<width>\d+)?[,_]?"

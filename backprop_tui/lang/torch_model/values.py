@@ -19,11 +19,12 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from backprop_tui import limits
 from backprop_tui.lang.torch_model import formats as fm
 from backprop_tui.lang.torch_model.base import Context
 
 Node = tuple[Any, ...]
-MAX_NODES = 200  # TODO(limits): nodes in one guard or print expression (MODEL_EXPR_NODES)
+MAX_NODES = limits.MODEL_EXPR_NODES
 
 _BIN: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),

@@ -23,10 +23,10 @@ from textual.widgets import Input, Log, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from backprop_tui.errors import BadInput
+from backprop_tui.limits import EPOCHS as MAX_EPOCHS
 from backprop_tui.network.cli import default_log_every, run_training
 from backprop_tui.network.engine import trace
 from backprop_tui.network.report import TrainResult, describe, epoch_line, loss_text
-from backprop_tui.network.spec import MAX_EPOCHS
 from backprop_tui.numbers import short
 from backprop_tui.tui.widgets.net_diagram import NetDiagram
 from backprop_tui.tui.widgets.net_region import DecisionMap
