@@ -108,7 +108,12 @@ def over(limit: str, count: int | None, what: str, hint: str = "", line: int | N
         got = _size(count) if limit.endswith("_BYTES") else f"{count:,}"
         head = f"{what} is {got}, beyond the limit of {shown}"
     tail = f"; {hint}" if hint else ""
-    return BadInput(f"{head} ({limit} in the README's limits table){tail}", line, col, source)
+    return BadInput(f"{head} {named(limit)}{tail}", line, col, source)
+
+
+def named(limit: str) -> str:
+    """How a message names a limit: `(NAME in the README's limits table)`."""
+    return f"({limit} in the README's limits table)"
 
 
 def check(limit: str, count: int, what: str, hint: str = "", line: int | None = None, col: int | None = None,

@@ -159,3 +159,64 @@ def test_query_work(monkeypatch) -> None:
         parse_program(head + queries)
     assert "QUERY_WORK" in err.value.message and err.value.line is not None and err.value.line > 12
     parse_program(head + queries.split("\n")[0] + "\n")  # one query: well inside
+
+
+# -- PyTorch model files (lang/torch_model, network/model_*) --------------------------------------------
+@pytest.fixture
+def model_referee(monkeypatch):
+    """torch's replay of the model's draws answered in this process (the caps are the tool's own code)."""
+    from tests.network.model_helpers import InProcessChecker
+
+    monkeypatch.setattr("backprop_tui.network.model_cli.RemoteChecker", InProcessChecker)
+
+
+def post_file(tmp_path: Path, head: str = "", name: str = "model.py", old: str = "", new: str = "") -> str:
+    from tests.network.model_cases import POST
+
+    text = head + POST
+    if old:
+        assert old in text
+        text = text.replace(old, new)
+    return write(tmp_path, text, name)
+
+
+def test_model_train_work(model_referee, tmp_path: Path) -> None:
+    r = run(["train", post_file(tmp_path, "num_epochs = 1000000\n")])
+    assert r.code == 2 and "MODEL_TRAIN_WORK" in r.err and "at most 69,060 epochs" in r.err
+
+
+def test_model_activation_cells(model_referee, monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr("backprop_tui.network.model_bind.MAX_CELLS", 1000)
+    r = run(["train", post_file(tmp_path, "num_epochs = 2\n")])
+    assert r.code == 2 and "MODEL_ACTIVATION_CELLS" in r.err and "rows through layers of 10-20-2" in r.err
+
+
+def test_model_data_cells(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr("backprop_tui.lang.torch_model.data.MAX_CELLS", 100)
+    head = "import torch\ntorch.manual_seed(0)\nX = torch.randn(20, 10)\ny = torch.randint(0, 2, (20,))\n" \
+           "num_epochs = 2\n"
+    r = run(["train", post_file(tmp_path, head)])
+    assert r.code == 2 and "MODEL_DATA_CELLS" in r.err and "200 numbers" in r.err
+
+
+def test_model_expr_nodes(tmp_path: Path) -> None:
+    guard = " and ".join(["epoch >= 0"] * 70)
+    r = run(["train", post_file(tmp_path, "num_epochs = 2\n", "guard.py", "if (epoch+1) % 100 == 0:",
+                                f"if {guard}:")])
+    assert r.code == 2 and "MODEL_EXPR_NODES" in r.err and "at most 200" in r.err
+
+
+def test_model_format_width(tmp_path: Path) -> None:
+    r = run(["train", post_file(tmp_path, "num_epochs = 2\n", "wide.py", "Loss: {:.4f}", "Loss: {:.400f}")])
+    assert r.code == 2 and "MODEL_FORMAT_WIDTH" in r.err
+
+
+def test_model_float32_lines(monkeypatch) -> None:
+    """The float32 comparison covers the first MODEL_FLOAT32_LINES printed epochs (a budget, not an error)."""
+    from types import SimpleNamespace
+
+    from backprop_tui.network import model_cli
+
+    monkeypatch.setattr(model_cli, "MAX_COMPARED", 3)
+    bound = SimpleNamespace(plan=SimpleNamespace(prints=[SimpleNamespace(uses_loss=True)]))
+    assert model_cli.compared_epochs(bound, [bytearray([1] * 10)]) == [1, 2, 3]

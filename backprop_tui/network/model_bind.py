@@ -83,7 +83,8 @@ def loop_epochs(plan: ModelPlan, override: int | None) -> tuple[int, int | None,
     if count < 1:
         raise BadInput(f"line {loop.line}: the loop runs {max(count, 0)} times; it needs at least one epoch")
     if count > MAX_EPOCHS:
-        raise BadInput(f"line {loop.line}: {count:,} epochs is beyond the limit of {MAX_EPOCHS:,}")
+        raise BadInput(f"line {loop.line}: {count:,} epochs is beyond the limit of {MAX_EPOCHS:,} "
+                       f"{limits.named('EPOCHS')}")
     return count, value, start, notes
 
 
@@ -125,11 +126,11 @@ def bind(plan: ModelPlan, init: dict[str, Any], data: str | None, epochs: int | 
     rows, count_params = len(x), sum(p.size for p in params.values())
     if rows * sum(sizes) > MAX_CELLS:
         raise BadInput(f"{rows:,} rows through layers of {'-'.join(map(str, sizes))} units is beyond the limit of "
-                       f"{MAX_CELLS:,} numbers per pass")
+                       f"{MAX_CELLS:,} numbers per pass {limits.named('MODEL_ACTIVATION_CELLS')}")
     if count * (rows * count_params + EPOCH_OVERHEAD) > MAX_WORK:
         most = MAX_WORK // (rows * count_params + EPOCH_OVERHEAD)
         raise BadInput(f"{count:,} epochs of {rows:,} rows through {count_params:,} parameters is beyond the work "
-                       f"budget (about 100 s); at most {most:,} epochs here (--epochs)")
+                       f"budget {limits.named('MODEL_TRAIN_WORK')}; at most {most:,} epochs here (--epochs)")
     seed = plan.seed if plan.seed is not None else 0
     spec = Spec(sizes, tuple(plan.activations[:-1]), plan.activations[-1], loss, plan.lr, tuple(freeze), seed,
                 params, x, y, labels, data_name, tuple(params))

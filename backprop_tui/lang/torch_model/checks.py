@@ -49,7 +49,8 @@ def assemble(top: TopLevel) -> ModelPlan:
     activations = tuple(built.activations)
     count = sum(layer.out * layer.inp + layer.out for layer in built.layers)
     if count > MAX_PARAMS:
-        raise ctx.fail(f"{count:,} parameters is beyond the limit of {MAX_PARAMS:,}", ast.Pass(
+        raise ctx.fail(f"{count:,} parameters is beyond the limit of {MAX_PARAMS:,} "
+                       + limits.named("NETWORK_PARAMS"), ast.Pass(
             lineno=built.layers[0].line, col_offset=0))
     if x is not None and y is not None:
         check_data(top, x, y, built.layers[0].inp, built.layers[-1].out, loss)

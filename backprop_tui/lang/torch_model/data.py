@@ -135,7 +135,8 @@ def _shape(ctx: Context, call: ast.Call, args: list[ast.expr], size: ast.expr | 
         raise ctx.fail(f"torch.{op}: data here is rows (N,) or rows x columns (N, D), not {len(dims)} dimensions", call)
     cells = dims[0] * (dims[1] if len(dims) > 1 else 1)
     if cells > MAX_CELLS:
-        raise ctx.fail(f"{cells:,} numbers is beyond the limit of {MAX_CELLS:,} for one data tensor", call)
+        raise ctx.fail(f"{cells:,} numbers is beyond the limit of {MAX_CELLS:,} for one data tensor "
+                       f"{limits.named('MODEL_DATA_CELLS')}", call)
     return tuple(dims)
 
 
@@ -166,7 +167,8 @@ def _rows(ctx: Context, node: ast.expr) -> tuple[list[Any], tuple[int, ...], boo
     if not isinstance(node, ast.List | ast.Tuple) or not node.elts:
         raise ctx.fail("torch.tensor here takes a non-empty list of numbers, or of rows of numbers", node)
     if len(node.elts) > MAX_CELLS:
-        raise ctx.fail(f"more than {MAX_CELLS:,} numbers in one data tensor", node)
+        raise ctx.fail(f"more than {MAX_CELLS:,} numbers in one data tensor {limits.named('MODEL_DATA_CELLS')}",
+                       node)
     nested = isinstance(node.elts[0], ast.List | ast.Tuple)
     out: list[Any] = []
     any_float = False
@@ -189,7 +191,8 @@ def _rows(ctx: Context, node: ast.expr) -> tuple[list[Any], tuple[int, ...], boo
             values.append(v)
         cells += len(values)
         if cells > MAX_CELLS:
-            raise ctx.fail(f"more than {MAX_CELLS:,} numbers in one data tensor", row)
+            raise ctx.fail(f"more than {MAX_CELLS:,} numbers in one data tensor "
+                           f"{limits.named('MODEL_DATA_CELLS')}", row)
         out.append(values if nested else values[0])
     if nested and not width:
         raise ctx.fail("torch.tensor rows here hold at least one number", node)

@@ -50,7 +50,8 @@ def check_spec(spec: str) -> str:
         raise FormatError(f"format spec {spec!r} is not understood")
     for part in ("width", "prec"):
         if m.group(part) and int(m.group(part)) > MAX_WIDTH:
-            raise FormatError(f"format spec {spec!r}: widths and precisions above {MAX_WIDTH} are not supported")
+            raise FormatError(f"format spec {spec!r}: widths and precisions above {MAX_WIDTH} are not supported "
+                              + limits.named("MODEL_FORMAT_WIDTH"))
     return spec
 
 
@@ -110,7 +111,8 @@ def parse_percent(template: str, nargs: int) -> list[str | PercentField]:
             raise FormatError(f"{m.group(0)!r}: mapping keys and `*` widths are not supported")
         for part in ("width", "prec"):
             if m.group(part) and int(m.group(part)) > MAX_WIDTH:
-                raise FormatError(f"{m.group(0)!r}: widths and precisions above {MAX_WIDTH} are not supported")
+                raise FormatError(f"{m.group(0)!r}: widths and precisions above {MAX_WIDTH} are not supported "
+                              + limits.named("MODEL_FORMAT_WIDTH"))
         pieces.append(PercentField(m.group(0)))
         used += 1
     if used > nargs:

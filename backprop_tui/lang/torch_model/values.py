@@ -56,7 +56,8 @@ class Compiler:
     def compile(self, node: ast.expr, what: str) -> Node:
         count = sum(1 for _ in ast.walk(node))  # ast.walk is iterative: a deep tree cannot overflow here
         if count > MAX_NODES:
-            raise self.ctx.fail(f"{what} is too long ({count} parts; at most {MAX_NODES})", node)
+            raise self.ctx.fail(f"{what} is too long ({count} parts; at most {MAX_NODES}) "
+                                f"{limits.named('MODEL_EXPR_NODES')}", node)
         return self._node(node, what)
 
     def _node(self, node: ast.expr, what: str) -> Node:

@@ -42,10 +42,10 @@ class SelectionMixin(Base):
         if self.has_class("-small"):
             self.action_panel("neuron")
         layer, unit = self.cursor
-        self.message = f"selected {self._name(layer, unit)}"
+        self.message = f"selected {self._neuron_name(layer, unit)}"
         self.refresh_views()
 
-    def _name(self, layer: int, unit: int) -> str:
+    def _neuron_name(self, layer: int, unit: int) -> str:
         return "L" if layer > self.spec.layers else unit_name(self.spec.sizes, layer, unit)
 
     def select(self, layer: int, unit: int) -> None:
