@@ -45,7 +45,8 @@ def not_a_spec(path: str, text: str, command: str) -> str:
     from backprop_tui.lang import parse_program
 
     need = (f"{command} needs a network spec: a TOML file with a [network] table, such as "
-            "examples/classic-2-2-2.toml")
+            "examples/classic-2-2-2.toml, or a PyTorch model file (an nn.Module, a loss, optim.SGD and its "
+            "training loop), such as examples/seed_mlp.py")
     try:
         program = parse_program(text)
     except BadInput:

@@ -206,7 +206,7 @@ def test_train_on_a_chain_program_says_what_it_is(command: str) -> None:
     extra = ["--neuron", "fc1:0"] if command == "expand" else []
     err = refused([command, "examples/chain.bp", *extra], f"{command} needs a network spec", "chain program",
                   "backprop-tui trace examples/chain.bp")
-    assert "TOML" in err and "Invalid value" not in err
+    assert "TOML" in err and "PyTorch model file" in err and "Invalid value" not in err
 
 
 def test_a_mistyped_option_gets_the_subcommands_usage_and_a_suggestion(capsys) -> None:
