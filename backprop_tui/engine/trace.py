@@ -54,8 +54,8 @@ def build_trace(program: Program, output: str | None = None) -> Trace:
     by_of: dict[str, list[Local]] = {}
     consumers: dict[str, list[Local]] = {a.name: [] for a in program.assignments}
     for a in program.assignments:
-        values[a.name], locs = evaluate(a, values)
         requires[a.name] = (not a.constant) if a.is_leaf else any(requires[n] for n in a.reads)
+        values[a.name], locs = evaluate(a, values, requires)
         by_of[a.name] = locs
         all_locals.extend(locs)
         for loc in locs:
@@ -84,7 +84,8 @@ def backward(program: Program, of: str, by_of: dict[str, list[Local]], requires:
                            "large for a float", a.line, a.col, a.text)
         if g != 0.0:
             for loc in by_of[name]:
-                acc[loc.wrt] += g * loc.value
+                if requires[loc.wrt]:  # a partial into a constant may be undefined (nan) and is never used
+                    acc[loc.wrt] += g * loc.value
     return {name: grads[name] for name in program.names}
 
 
@@ -193,6 +194,10 @@ def symbolic_partials(a: Assignment) -> dict[str, Expr]:
 def local_formula(a: Assignment, loc: Local, symbolic: Expr | None, values: dict[str, float],
                   aliases: dict[tuple[int, int], str]) -> str:
     head = f"∂{a.name}/∂{loc.wrt}"
+    if not math.isfinite(loc.value):  # a derivative that does not exist here, into a name needing none
+        shape = S.render(symbolic, _names(a, aliases), SYMBOLIC_BUDGET) if symbolic is not None else None
+        return (f"{head}{' = ' + shape if shape else ''} = {short(loc.value)}: no finite derivative here; "
+                f"{loc.wrt} needs no gradient, so nothing uses it")
     value = short(loc.value)
     kink = "  (non-differentiable point: torch's convention)" if loc.nondiff else ""
     if symbolic is None:

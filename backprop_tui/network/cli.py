@@ -20,6 +20,7 @@ from backprop_tui.network.engine import trace as build_net_trace
 from backprop_tui.network.engine import train as engine_train
 from backprop_tui.network.expand import expand_neuron, parse_neuron
 from backprop_tui.network.spec import Spec, load_spec
+from backprop_tui.network.verdict import arrays_agree
 
 FORMATS = ("text", "json", "markdown")
 
@@ -107,15 +108,13 @@ def run_training(spec: Spec, epochs: int, log_every: int, on_epoch: Callable[[in
 
 def _compare(loss: float, params: dict[str, np.ndarray], t_loss: float, t_params: dict[str, np.ndarray],
              ) -> tuple[bool, float]:
-    ok = abs(loss - t_loss) <= 1e-12 + 1e-9 * max(abs(loss), abs(t_loss))
-    err = abs(loss - t_loss)
+    """Engine against torch for one epoch: the loss and every parameter after the update. The same inf or
+    nan on both sides is agreement (a diverging run diverges identically); the figure returned is the
+    largest difference between finite pairs."""
+    ok, err = arrays_agree(np.asarray(loss, dtype=np.float64), np.asarray(t_loss, dtype=np.float64))
     for name, p in params.items():
-        t = t_params[name]
-        diff = np.abs(p - t)
-        err = max(err, float(diff.max()) if diff.size else 0.0)
-        ok = ok and bool(np.all(diff <= 1e-12 + 1e-9 * np.maximum(np.abs(p), np.abs(t))))
-    if not np.isfinite(err):
-        ok = ok and False
+        same, diff = arrays_agree(np.asarray(p), np.asarray(t_params[name]))
+        ok, err = ok and same, max(err, diff)
     return ok, err
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from backprop_tui.engine.step import Step
 from backprop_tui.network.spec import Spec
+from backprop_tui.network.verdict import arrays_agree
 from backprop_tui.numbers import short
 
 BCE_EPS = 1e-12  # torch's BCELoss backward divides by max(a(1 - a), 1e-12)
@@ -469,10 +470,9 @@ def with_torch(tr: NetTrace, figures: dict[Key, np.ndarray | float | None]) -> N
         if arr is None or t is None:
             ok = arr is None and t is None
         else:
-            ok = arr.shape == t.shape and bool(np.all(np.abs(arr - t) <= 1e-12 + 1e-9 * np.maximum(
-                np.abs(arr), np.abs(t))))
-            if arr.shape == t.shape and arr.size:
-                worst = max(worst, float(np.max(np.abs(arr - t))))
+            ok, diff = arrays_agree(arr, t)
+            worst = max(worst, diff)
         tv = float(t) if (t is not None and t.ndim == 0) else None
         steps.append(replace(s, torch_value=tv, ok=ok))
     return replace(tr, steps=tuple(steps), torch_arrays=tuple(torch_arrays), checked=True, max_error=worst)
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from backprop_tui.engine.trace import Trace
@@ -66,5 +67,20 @@ def document(trace: Trace, extra: dict[str, Any] | None = None) -> dict[str, Any
 
 
 def dumps(doc: dict[str, Any]) -> str:
-    # compact: the C encoder (indent would switch to the slow pure-Python one on 10,000-node programs)
-    return json.dumps(doc, ensure_ascii=False, allow_nan=False)
+    """Compact: the C encoder (indent would switch to the slow pure-Python one on 10,000-node programs).
+    JSON has no inf or nan: a non-finite figure (float32 overflow, torch's nan) is written as the string
+    "inf", "-inf" or "nan"."""
+    try:
+        return json.dumps(doc, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(doc), ensure_ascii=False, allow_nan=False)
+
+
+def _finite(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if v != v else ("inf" if v > 0 else "-inf")
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_finite(x) for x in v]
+    return v
