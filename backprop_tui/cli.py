@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -104,8 +103,10 @@ def read_source(path: str) -> bytes:
 
 
 def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO) -> int:
-    from backprop_tui.check import apply_check, fd_figures
-    from backprop_tui.check.remote import Referee
+    from backprop_tui.check import fd_figures
+    from backprop_tui.check.client import Referee
+    from backprop_tui.check.pipeline import ChainCheck, exact_for
+    from backprop_tui.check.protocol import RefereeError
     from backprop_tui.engine.trace import build_trace
     from backprop_tui.lang import parse_program
     from backprop_tui.lang.load import decode
@@ -117,20 +118,28 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
         from backprop_tui.network.cli import trace_network
 
         return trace_network(path, fmt, out, text=text)
-    referee = Referee(text, of, atomic)  # torch loads on the other core while this one parses and derives
+    try:
+        referee = Referee().start()  # torch loads on the other core while this one parses and derives
+    except RefereeError as err:
+        raise BadInput(f"the torch referee failed: {err}") from None
     try:
         program = parse_program(text, of)
         if atomic:
             from backprop_tui.engine.atomize import atomize
 
             program = atomize(program)
-        referee.send(program)
+        check = ChainCheck(referee, program)
         trace = build_trace(program)
-        fd_grads, fd_locals = fd_figures(trace)
-        figures = referee.figures()
-    finally:
-        referee.cancel()
-    trace = apply_check(trace, replace(figures, fd_grads=fd_grads, fd_locals=fd_locals))
+        fd = fd_figures(trace)
+        exact = exact_for(program, trace.output)  # the third referee, while torch works
+        trace = check.finish(trace, fd, exact)
+    except RefereeError as err:
+        referee.kill()
+        raise BadInput(f"the torch referee failed: {err}") from None
+    except BaseException:
+        referee.kill()  # bad input: no need to wait for torch
+        raise
+    referee.close(wait=False)
     extra = snippet_extra(trace) if program.dialect == "torch" else None
     queries_ok = all(q["ok"] for q in extra["queries"]) if extra else True
     if not queries_ok:
@@ -146,18 +155,10 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
 
 
 def snippet_extra(trace: Trace) -> dict:
-    """The torch dialect's queries and prints, each query checked by real torch."""
-    from backprop_tui.engine.snippet_run import run_snippet
-    from backprop_tui.numbers import agree
+    """The torch dialect's queries and prints, each checked by real torch (report.snippet_checks)."""
+    from backprop_tui.report.snippet_checks import snippet_checks
 
-    run = run_snippet(trace)
-    theirs = trace.figures.queries
-    queries = []
-    for q in run.queries:
-        tv = theirs.get(q.label)
-        queries.append({"label": q.label, "of": q.of, "wrt": q.wrt, "value": q.value, "torch_value": tv,
-                        "ok": agree(q.value, tv)})
-    return {"queries": queries, "printed": list(run.printed)}
+    return snippet_checks(trace)
 
 
 def open_command(args: argparse.Namespace) -> int:

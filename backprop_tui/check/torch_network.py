@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from backprop_tui.check.kinds import Session, kind
 from backprop_tui.network.engine import Key, NetTrace, with_torch
 from backprop_tui.network.spec import Spec
 
@@ -169,41 +170,31 @@ def torch_loop(spec: Spec, epochs: int) -> tuple[list[float], dict[str, np.ndarr
     return losses, {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
 
 
-# -- the server: python -m backprop_tui.check.torch_network (see backprop_tui.network.remote) ---------
-def answer(request: dict[str, Any], specs: dict[str, Spec]) -> dict[str, Any]:
+# -- the referee's request kinds (check.kinds): a spec once per connection, then traces and epochs -----
+@kind("network.spec")
+def _spec(request: dict[str, Any], session: Session) -> dict[str, Any]:
+    """{"token": t, "spec": network.remote.spec_to_json(spec)}: kept for this connection under t."""
     from backprop_tui.network import remote
 
-    rid = request.get("id")
-    try:
-        op = request["op"]
-        if op == "spec":
-            specs[request["token"]] = remote.spec_from_json(request["spec"])
-            while len(specs) > 4:
-                specs.pop(next(iter(specs)))
-            return {"id": rid, "ok": True}
-        spec = specs[request["token"]]
-        params = remote.params_from_json(request["params"])
-        if op == "trace":
-            return {"id": rid, "ok": True, "figures": remote.figures_to_json(network_figures(spec, params))}
-        if op == "epoch":
-            loss, after = check_epoch(spec, params)
-            return {"id": rid, "ok": True, "loss": loss, "params": remote.params_to_json(after)}
-        raise ValueError(f"unknown op {op!r}")
-    except Exception as err:  # the answer names the failure; the server keeps serving
-        return {"id": rid, "ok": False, "error": f"{type(err).__name__}: {err}"}
+    session.put(f"spec:{request['token']}", remote.spec_from_json(request["spec"]))
+    return {}
 
 
-def main() -> int:
-    import json
-    import sys
+@kind("network.trace")
+def _trace(request: dict[str, Any], session: Session) -> dict[str, Any]:
+    """{"token", "params"} -> {"figures"}: torch's figure for every step key (network_figures)."""
+    from backprop_tui.network import remote
 
-    specs: dict[str, Spec] = {}
-    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        if line.strip():
-            print(json.dumps(answer(json.loads(line), specs)), flush=True)
-    return 0
+    spec = session.get(f"spec:{request['token']}")
+    figures = network_figures(spec, remote.params_from_json(request["params"]))
+    return {"figures": remote.figures_to_json(figures)}
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+@kind("network.epoch")
+def _epoch(request: dict[str, Any], session: Session) -> dict[str, Any]:
+    """{"token", "params"} -> {"loss", "params"}: one epoch from those parameters (check_epoch)."""
+    from backprop_tui.network import remote
+
+    spec = session.get(f"spec:{request['token']}")
+    loss, after = check_epoch(spec, remote.params_from_json(request["params"]))
+    return {"loss": loss, "params": remote.params_to_json(after)}

@@ -11,7 +11,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from backprop_tui.check.figures import Figures
+from backprop_tui.check.figures import Figures, figures_to_json
+from backprop_tui.check.kinds import Session, kind
 from backprop_tui.lang.expr import Assignment, Expr, Num, Ref, postorder
 from backprop_tui.lang.program import Program
 
@@ -24,6 +25,9 @@ _FUNCS = {
     "neg": torch.neg, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "abs": torch.abs,
     "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "sin": torch.sin, "cos": torch.cos,
     "tan": torch.tan, "softplus": F.softplus, "square": torch.square,
+    # the snippet's casts: in the float64 referee a copy (a node of its own, as in torch); the snippet kind
+    # (check.torch_snippet) runs them as real casts
+    "double": torch.clone, "float": torch.clone,
 }
 
 
@@ -131,3 +135,39 @@ def _locals(program: Program, values: dict[str, float]) -> dict[tuple[str, str],
         for m, d in zip(members, column, strict=True):
             result[(m.name, m.reads[j])] = d
     return result
+
+
+@kind("chain")
+def handle_chain(request: dict[str, Any], session: Session) -> dict[str, Any]:
+    """torch's float64 figures for a chain or snippet program (with the snippet's queries), and on request
+    the finite differences.
+
+    Fields: "program" (lang.wire.encode of a parsed, possibly atomized, program), or "text" (+ "output",
+    "atomic") to parse here; "fd": add finite differences (default false). Answer: {"figures": ...}
+    (check.figures.figures_to_json).
+    """
+    from dataclasses import replace
+
+    from backprop_tui.lang import parse_program
+    from backprop_tui.lang.wire import decode
+
+    if "program" in request:
+        program = decode(request["program"])
+    else:
+        program = parse_program(request["text"], request.get("output"))
+        if request.get("atomic"):
+            from backprop_tui.engine.atomize import atomize
+
+            program = atomize(program)
+    fig = torch_figures(program, program.output)
+    if program.dialect == "torch":
+        from backprop_tui.check.torch_snippet import torch_queries
+
+        fig = replace(fig, queries=torch_queries(program))
+    if request.get("fd"):
+        from backprop_tui.check.finite_diff import fd_figures
+        from backprop_tui.engine.trace import build_trace
+
+        fd_grads, fd_locals = fd_figures(build_trace(program))
+        fig = replace(fig, fd_grads=fd_grads, fd_locals=fd_locals)
+    return {"figures": figures_to_json(fig)}

@@ -176,6 +176,10 @@ RULES: dict[str, Rule] = {r.op: r for r in [
            lambda a, n: S.call("sigmoid", a), "∂softplus(a)/∂a = σ(a)"),
     _unary("square", lambda x: x * x, lambda x, o: 2.0 * x, lambda a, n: S.mul(Num(2.0), a),
            "∂(a^2)/∂a = 2·a"),
+    # the snippet's casts (lang.torch_dtypes): the same number in another precision; float32 rounding is
+    # the float32 emulation's business (engine.float32), the float64 figures pass through
+    _unary("double", lambda x: x, lambda x, o: 1.0, lambda a, n: S.ONE, "∂(a.double())/∂a = 1  (a float64 copy)"),
+    _unary("float", lambda x: x, lambda x, o: 1.0, lambda a, n: S.ONE, "∂(a.float())/∂a = 1  (a float32 copy)"),
     Rule("softmax", lambda xs, i: _softmax(xs)[i], _softmax_partials, _softmax_symbolic,
          ("∂s_i/∂z_j = s_i·(δ_ij - s_j)",)),
 ]}

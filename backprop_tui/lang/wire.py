@@ -3,7 +3,9 @@
 The CLI parses while torch loads in the referee's process; sending the parsed form saves that process a
 second parse (a fifth of a second on 10,000 lines). Each assignment travels as its name, its constant
 flag and its right-hand side in postorder: a number, a name as ["r", name], an operation as
-["o", op, argument count, output index]. Plain data both ways; nothing is executed.
+["o", op, argument count, output index]. A torch snippet also carries its dialect, each tensor's
+dtype, its queries, prints and their order (the referee replays them at the program's own dtypes).
+Plain data both ways; nothing is executed.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, names_read, postorder
-from backprop_tui.lang.program import Program
+from backprop_tui.lang.program import Print, Program, Query
+from backprop_tui.lang.torch_dtypes import SnippetProgram
 
 
 def encode(program: Program) -> dict[str, Any]:
@@ -26,7 +29,13 @@ def encode(program: Program) -> dict[str, Any]:
             else:
                 tokens.append(["o", node.op, len(node.args), node.index])
         rows.append([a.name, a.constant, tokens])
-    return {"output": program.output, "assignments": rows}
+    data: dict[str, Any] = {"output": program.output, "assignments": rows}
+    if program.dialect == "torch":
+        data.update(dialect="torch", dtypes=dict(getattr(program, "dtypes", {})),
+                    queries=[[q.label, q.of, q.wrt, q.line, q.col] for q in program.queries],
+                    prints=[[p.name, p.line, p.col, p.item] for p in program.prints],
+                    events=[list(e) for e in program.events])
+    return data
 
 
 def decode(data: dict[str, Any]) -> Program:
@@ -45,4 +54,8 @@ def decode(data: dict[str, Any]) -> Program:
                 stack.append(Op(op, args, 0, 0, index))
         expr = stack[0]
         assignments.append(Assignment(name, expr, 0, 0, "", constant, names_read(expr)))
+    if data.get("dialect") == "torch":
+        return SnippetProgram(tuple(assignments), data["output"], "torch",
+                              tuple(Query(*q) for q in data["queries"]), tuple(Print(*p) for p in data["prints"]),
+                              tuple((kind, int(i)) for kind, i in data["events"]), dtypes=dict(data["dtypes"]))
     return Program(tuple(assignments), data["output"], "chain")

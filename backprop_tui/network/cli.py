@@ -7,18 +7,20 @@ message on stderr, never a traceback). Also runnable on its own: python -m backp
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO
 
 import numpy as np
 
 from backprop_tui.errors import BadInput
 from backprop_tui.network import report
-from backprop_tui.network.engine import forward, loss_value
+from backprop_tui.network.engine import NetTrace, forward, loss_value
 from backprop_tui.network.engine import trace as build_net_trace
 from backprop_tui.network.engine import train as engine_train
 from backprop_tui.network.expand import expand_neuron, parse_neuron
+from backprop_tui.network.remote import CheckFailed, RemoteChecker
 from backprop_tui.network.spec import Spec, load_spec
 from backprop_tui.network.verdict import arrays_agree
 
@@ -47,13 +49,15 @@ def trace_network(path: str, fmt: str = "text", out: IO[str] | None = None, text
         if fmt not in FORMATS:
             raise BadInput(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
         spec = _load(path, text)
-        with np.errstate(all="ignore"):
-            tr = build_net_trace(spec)
     except BadInput as err:
         return _fail(err, path)
-    from backprop_tui.check.torch_network import check_trace
-
-    tr = check_trace(tr)
+    try:
+        with _referee() as checker:  # torch loads in the referee while this process computes
+            with np.errstate(all="ignore"):
+                tr = build_net_trace(spec)
+            tr = checker.check_trace(tr)
+    except BadInput as err:
+        return _fail(err, path)
     render = {"text": report.trace_text, "json": report.trace_json, "markdown": report.trace_markdown}[fmt]
     out.write(render(tr))
     return 0 if tr.ok else 1
@@ -77,15 +81,16 @@ def run_training(spec: Spec, epochs: int, log_every: int, on_epoch: Callable[[in
 
     `on_epoch(epoch, loss)` is called after every epoch (a progress bar, the app's worker); returning False
     stops the run early. `checker(spec, start) -> (loss, params after the update)` is torch's side
-    (default: check.torch_network.check_epoch, in this process).
+    (network.remote.RemoteChecker.check_epoch: the referee's "network.epoch"). Training goes on through
+    inf and nan, as a torch loop would; the epochs where both sides hold the same inf or nan agree.
     """
     sampled = sample_epochs(epochs, log_every) if check else set()
     checked: list[int] = []
     disagreed: list[int] = []
     worst = [0.0]
-    check_epoch = checker
+    check_epoch = checker if sampled else None
     if sampled and check_epoch is None:
-        from backprop_tui.check.torch_network import check_epoch
+        raise ValueError("run_training needs a checker for the sampled epochs (or check=False)")
 
     def after(ep, params: dict[str, np.ndarray]) -> bool:
         if ep.start is not None and check_epoch is not None:
@@ -152,7 +157,11 @@ def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out:
 
     if fmt == "text":
         out.write(report.describe(spec) + "\n")
-    res = run_training(spec, epochs, every, on_epoch)
+    try:
+        with _referee() as checker:
+            res = run_training(spec, epochs, every, on_epoch, checker=checker.check_epoch)
+    except BadInput as err:
+        return _fail(err, path)
     if fmt == "json":
         out.write(report.train_json(res))
     else:
@@ -163,6 +172,42 @@ def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out:
         if not np.isfinite(res.final_loss):
             out.write(f"The loss diverged: with lr {spec.lr:g} the steps overshoot; try a smaller lr.\n")
     return 0 if res.ok else 1
+
+
+@contextlib.contextmanager
+def _referee() -> Iterator[CheckerOfCommand]:
+    """A referee for one command, started at once (torch loads meanwhile), closed at the end."""
+    from backprop_tui.check.client import Referee
+    from backprop_tui.check.protocol import RefereeError
+
+    try:
+        referee = Referee().start()
+    except RefereeError as err:
+        raise BadInput(f"the torch referee failed: {err}") from None
+    try:
+        yield CheckerOfCommand(RemoteChecker(referee))
+    finally:
+        referee.close()
+
+
+class CheckerOfCommand:
+    """RemoteChecker for a headless command: a referee failure is a short message (exit 2), never a
+    traceback."""
+
+    def __init__(self, remote: RemoteChecker) -> None:
+        self.remote = remote
+
+    def check_trace(self, tr: NetTrace) -> NetTrace:
+        try:
+            return self.remote.check_trace(tr)
+        except CheckFailed as err:
+            raise BadInput(f"the torch referee failed: {err}") from None
+
+    def check_epoch(self, spec: Spec, start: dict[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
+        try:
+            return self.remote.check_epoch(spec, start)
+        except CheckFailed as err:
+            raise BadInput(f"the torch referee failed: {err}") from None
 
 
 def _isatty(out: IO[str]) -> bool:

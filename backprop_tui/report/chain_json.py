@@ -27,6 +27,8 @@ def node_rows(trace: Trace) -> list[dict[str, Any]]:
             "fd_grad": fig.fd_grads.get(name) if fig else None,
             "nondiff": b.nondiff,
             "ok": bool(f.ok and b.ok) if fig else None,
+            "exact_value": f.exact_value,
+            "exact_grad": b.exact_value,
         })
     return rows
 
@@ -41,11 +43,16 @@ def step_rows(trace: Trace) -> list[dict[str, Any]]:
     rows = []
     for s in trace.steps:
         row = {"index": s.index, "phase": s.phase, "target": s.target, "formula": s.formula, "value": s.value,
-               "torch_value": s.torch_value, "fd_value": s.fd_value, "ok": s.ok}
+               "torch_value": s.torch_value, "fd_value": s.fd_value, "ok": s.ok, "exact_value": s.exact_value,
+               "digits": s.digits, "verdict": s.verdict}
         if s.wrt is not None:
             row["wrt"] = s.wrt
         if s.nondiff:
             row["nondiff"] = True
+        if s.note:
+            row["note"] = s.note
+        if s.value32 is not None or s.torch_value32 is not None:
+            row["value32"], row["torch_value32"] = s.value32, s.torch_value32
         rows.append(row)
     return rows
 

@@ -1,0 +1,261 @@
+"""The one client of the referee (check.server), for every front end: the CLI, the app, the network screen.
+
+    referee = Referee()                      # BACKPROP_TUI_REFEREE names a shared one, else a child process
+    pending = referee.submit("chain", program=wire.encode(program), fd=False)   # returns at once
+    ...                                      # the caller's own work, while torch loads and computes
+    reply = pending.result()                 # the answer's fields; RefereeError if it failed
+    reply = referee.request("ping")          # submit and wait
+    await asyncio.wrap_future(referee.submit(...))   # from an event loop, without blocking it
+
+Thread-safe: any thread may submit; replies are matched to requests by id on a reader thread, so
+requests from several threads are pipelined on one connection. `shared()` is the process's one client
+(the app's chain and network screens share one referee, so one torch). A referee that exits is
+started again on the next request; `generation` counts connections, so state kept on the referee's
+side (a network spec) can be sent again.
+
+Where the client finds its referee:
+- `address=` or the environment variable BACKPROP_TUI_REFEREE (check.protocol: unix:PATH,
+  tcp:127.0.0.1:PORT): connect to a running shared referee (the classroom's one referee for many app
+  processes). If nothing answers there, requests fail with a RefereeError naming the address.
+- otherwise: start `python -m backprop_tui.check.server` as a child, spoken to over its stdin/stdout.
+This module never imports torch (except for the `inprocess:` address, which tests use).
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import contextlib
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+from typing import IO, Any
+
+from backprop_tui.check.protocol import ENV, Address, RefereeError, dumps, loads, parse_address
+
+SERVER = [sys.executable, "-m", "backprop_tui.check.server"]
+
+
+class Referee:
+    def __init__(self, address: str | None = None, command: list[str] | None = None) -> None:
+        text = address if address is not None else os.environ.get(ENV, "").strip() or None
+        try:
+            self.address: Address | None = parse_address(text) if text else None
+        except ValueError as err:
+            raise RefereeError(f"{ENV}: {err}") from None
+        self.command = command or SERVER
+        self.version: str | None = None  # torch's, from the referee's hello
+        self.pid: int | None = None
+        self.generation = 0  # connections made so far
+        self._lock = threading.RLock()  # the connection's state
+        self._write_lock = threading.Lock()  # one request on the wire at a time
+        self._hello: dict[str, Any] = {}
+        self._ids = itertools.count(1)
+        self._pending: dict[int, Future[dict[str, Any]]] = {}
+        self._ready = threading.Event()
+        self._writer: IO[bytes] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+        self._stderr: collections.deque[str] = collections.deque(maxlen=20)
+        self._inprocess: Any = None
+
+    # -- connecting ---------------------------------------------------------------------------------
+    def start(self) -> Referee:
+        """Connect (or start the child) now, without waiting for it: torch loads while the caller works."""
+        with self._lock:
+            if self._alive():
+                return self
+            self._ready.clear()
+            self.generation += 1
+            where = self.address
+            if where is not None and where.scheme == "inprocess":
+                self._start_inprocess()
+                return self
+            if where is None:
+                self._proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                              stderr=subprocess.PIPE)
+                reader, self._writer = self._proc.stdout, self._proc.stdin
+                threading.Thread(target=self._drain_stderr, args=(self._proc,), daemon=True).start()
+            else:
+                self._sock = self._connect(where)
+                reader, self._writer = self._sock.makefile("rb"), self._sock.makefile("wb")
+            threading.Thread(target=self._read, args=(reader, self.generation), daemon=True,
+                             name="referee-reader").start()
+        return self
+
+    def _connect(self, where: Address) -> socket.socket:
+        try:
+            if where.scheme == "unix":
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.connect(where.path)
+            else:
+                sock = socket.create_connection((where.host, where.port), timeout=10)
+                sock.settimeout(None)
+        except OSError as err:
+            raise RefereeError(f"no torch referee at {where} ({ENV}): {err.strerror or err}") from None
+        return sock
+
+    def _start_inprocess(self) -> None:
+        from backprop_tui.check.kinds import Session, answer, load_handlers
+
+        kinds = load_handlers()
+        import torch
+
+        self._inprocess = (Session(), answer)
+        self.version, self.pid = torch.__version__, os.getpid()
+        self._hello = {"ready": True, "torch": torch.__version__, "kinds": kinds, "pid": os.getpid()}
+        self._ready.set()
+
+    def _alive(self) -> bool:
+        if self._inprocess is not None:
+            return True
+        if self._proc is not None:
+            return self._proc.poll() is None and self._writer is not None
+        return self._sock is not None
+
+    # -- requests -----------------------------------------------------------------------------------
+    def submit(self, kind: str, **fields: Any) -> Future[dict[str, Any]]:
+        """Send one request now; the future gives the answer's fields or raises RefereeError."""
+        future: Future[dict[str, Any]] = Future()
+        rid = next(self._ids)  # itertools.count: atomic under the GIL
+        line = dumps({"id": rid, "kind": kind, **fields})  # encoded before any lock: it may be megabytes
+        with self._lock:
+            self.start()
+            inprocess, writer = self._inprocess, self._writer
+            if inprocess is None:
+                self._pending[rid] = future
+        if inprocess is not None:
+            session, answer = inprocess
+            self._resolve(future, answer({"id": rid, "kind": kind, **fields}, session))
+            return future
+        # written outside the state lock: a big request may wait for the referee to read it, and the
+        # reader thread must meanwhile be free to take replies off the pipe (else both sides wait)
+        try:
+            assert writer is not None
+            with self._write_lock:
+                writer.write(line)
+                writer.flush()
+        except (OSError, ValueError, AssertionError):
+            with self._lock:
+                self._pending.pop(rid, None)
+            if not future.done():
+                future.set_exception(RefereeError(self._why_gone()))
+        return future
+
+    def request(self, kind: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
+        return self.submit(kind, **fields).result(timeout)
+
+    def hello(self, timeout: float | None = None) -> dict[str, Any]:
+        """The referee's hello (torch's version, its kinds, its pid); waits for it."""
+        self.start()
+        if not self._ready.wait(timeout):
+            raise RefereeError("the torch referee did not answer in time")
+        return self._hello
+
+    @staticmethod
+    def _resolve(future: Future[dict[str, Any]], reply: dict[str, Any]) -> None:
+        if reply.get("ok"):
+            future.set_result(reply)
+        else:
+            future.set_exception(RefereeError(str(reply.get("error", "the torch referee failed"))))
+
+    def _read(self, reader: IO[bytes], generation: int) -> None:
+        try:
+            for line in reader:
+                if not line.strip():
+                    continue
+                message = loads(line)
+                if message.get("ready"):
+                    self._hello = message
+                    self.version, self.pid = message.get("torch"), message.get("pid")
+                    self._ready.set()
+                    continue
+                with self._lock:
+                    future = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
+                if future is not None:
+                    self._resolve(future, message)
+        except (OSError, ValueError):
+            pass
+        with self._lock:
+            if generation != self.generation:
+                return
+            failed, self._pending = self._pending, {}
+            self._writer = None
+            if self._sock is not None:
+                with contextlib.suppress(OSError):
+                    self._sock.close()
+                self._sock = None
+        why = self._why_gone()
+        for future in failed.values():
+            future.set_exception(RefereeError(why))
+
+    def _why_gone(self) -> str:
+        if self.address is not None:
+            return f"the torch referee at {self.address} closed the connection"
+        proc = self._proc
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(2)
+        last = [line for line in self._stderr if line.strip()][-1:] or ["the torch referee exited"]
+        return last[0].strip()
+
+    def _drain_stderr(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            self._stderr.append(line.decode(errors="replace"))
+
+    # -- closing ------------------------------------------------------------------------------------
+    def close(self, wait: bool = True) -> None:
+        """End the connection; a child referee exits at the end of its stdin (waited for up to 2 s, then
+        killed; `wait=False`: left to exit on its own, as a one-shot command does)."""
+        with self._lock:
+            writer, self._writer = self._writer, None
+            proc, self._proc = self._proc, None
+            sock, self._sock = self._sock, None
+            self._inprocess = None
+            self.generation += 1  # the reader's end of stream is no failure now
+            pending, self._pending = self._pending, {}
+        for future in pending.values():
+            future.set_exception(RefereeError("the client closed the connection"))
+        if writer is not None:
+            with contextlib.suppress(OSError, ValueError):
+                writer.close()
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
+        if proc is not None and wait:
+            try:
+                proc.wait(2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def kill(self) -> None:
+        """Stop a child referee at once (a cancelled command); a shared one is only disconnected."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        self.close()
+
+
+_SHARED: Referee | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> Referee:
+    """The process's one client: every screen of an app talks to one referee."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Referee()
+            atexit.register(_SHARED.close)
+        return _SHARED
+
+
+def shared_if_any() -> Referee | None:
+    """The process's shared client if one was made (closing a screen must not close it)."""
+    return _SHARED
