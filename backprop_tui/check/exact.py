@@ -83,7 +83,7 @@ def _partials(op: str, xs: list[mpf], out: mpf, index: int) -> list[mpf]:
         return [1 / xs[1], -xs[0] / xs[1] ** 2]
     if op == "pow":
         a, b = xs
-        da = zero if b == 0 else b * a ** (b - 1)
+        da = zero if b == 0 else (mpf("inf") * b if a == 0 and b < 1 else b * a ** (b - 1))
         db = zero if a == 0 else (mpf("nan") if a < 0 else out * mpmath.log(a))
         return [da if isinstance(da, mpf) else mpf("nan"), db]
     if op == "softmax":
@@ -148,7 +148,10 @@ def _statement(expr: Expr, values: dict[str, mpf], round_numbers: bool) -> tuple
         elif isinstance(node, Ref):
             got[id(node)] = values[node.name]
         else:
-            got[id(node)] = _value(node.op, [got[id(x)] for x in node.args], node.index)
+            try:
+                got[id(node)] = _value(node.op, [got[id(x)] for x in node.args], node.index)
+            except (ZeroDivisionError, ValueError):  # no exact value: the figure is not exact (None)
+                got[id(node)] = mpf("nan")
     adjoint: dict[int, mpf] = {id(expr): mpf(1)}
     partial: dict[str, mpf] = {}
     for node in reversed(order):
@@ -159,7 +162,11 @@ def _statement(expr: Expr, values: dict[str, mpf], round_numbers: bool) -> tuple
             partial[node.name] = partial.get(node.name, mpf(0)) + g
         elif isinstance(node, Op):
             xs = [got[id(x)] for x in node.args]
-            for arg, d in zip(node.args, _partials(node.op, xs, got[id(node)], node.index), strict=True):
+            try:
+                parts = _partials(node.op, xs, got[id(node)], node.index)
+            except (ZeroDivisionError, ValueError):
+                parts = [mpf("nan")] * len(xs)
+            for arg, d in zip(node.args, parts, strict=True):
                 if not isinstance(arg, Num):
                     adjoint[id(arg)] = adjoint.get(id(arg), mpf(0)) + g * d
     return got[id(expr)], partial
