@@ -13,12 +13,10 @@ from typing import Any
 import numpy as np
 
 from backprop_tui.engine.step import Step
+from backprop_tui.network.clamps import BCE_EPS, LOG_FLOOR, bce_grad_note, bce_loss_note
 from backprop_tui.network.spec import Spec
 from backprop_tui.network.verdict import arrays_agree
 from backprop_tui.numbers import short
-
-BCE_EPS = 1e-12  # torch's BCELoss backward divides by max(a(1 - a), 1e-12)
-LOG_FLOOR = -100.0  # and clamps its logs at -100
 
 
 # -- the math ---------------------------------------------------------------------------------------
@@ -283,13 +281,18 @@ def trace(spec: Spec, params: dict[str, np.ndarray] | None = None) -> NetTrace:
         f = spec.act(layer)
         b.add("forward", f"a{layer}", f"a{layer} = {f}(z{layer}) = {mat(a)}", a, ("a", str(layer)))
     y = spec.y
-    b.add("loss", "loss", f"L = {loss_formula(spec)} = {short(p.loss)}", p.loss, ("loss",))
+    clamp_loss = clamp_grad = ""
+    if spec.loss == "bce":
+        clamp_loss = bce_loss_note(p.acts[L], y)
+        clamp_grad = bce_grad_note(p.acts[L], y, p.acts[L].size)
+    b.add("loss", "loss", f"L = {loss_formula(spec)} = {short(p.loss)}{clamp_loss}", p.loss, ("loss",))
     learns = track[L]
     none = "none: nothing before it learns (every parameter up to here is frozen)"
     # the output layer
     aL = p.acts[L]
     g_text = grad_out_formula(spec)
-    b.add("backward", f"a{L}", f"∂L/∂a{L} = {g_text} = {mat(p.grad_out)}" if learns else f"grad(a{L}): {none}",
+    b.add("backward", f"a{L}", f"∂L/∂a{L} = {g_text} = {mat(p.grad_out)}{clamp_grad}" if learns else
+          f"grad(a{L}): {none}",
           p.grad_out if learns else None, ("grad_a", str(L)))
     if spec.output == "softmax":
         J = softmax_jacobian(aL)
@@ -414,7 +417,7 @@ def grad_out_formula(spec: Spec) -> str:
     if spec.loss == "half_sse":
         return f"({a} − y)/N"
     if spec.loss == "bce":
-        return f"({a} − y)/({a}·(1 − {a}))/{n}"
+        return f"({a} − y)/max({a}·(1 − {a}), 1e-12)/{n}"
     if spec.output == "identity":
         return f"(softmax({a}) − y)/N"
     return f"−y/({a}·N)"

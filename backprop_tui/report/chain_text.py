@@ -157,5 +157,5 @@ def _snippet_text(extra: dict[str, Any] | None, markdown: bool) -> list[str]:
         for k, p in enumerate(extra.get("prints", []), 1):
             if not p["same"]:
                 out.append(f"  ↳ line {k}: the engine's own float32 figures print {p['engine']} "
-                           "(within rounding: torch's float32 kernels are not correctly rounded)")
+                           "(torch rounds differently in the last digits: another kernel or order of operations)")
     return out

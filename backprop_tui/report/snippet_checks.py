@@ -24,6 +24,11 @@ def snippet_checks(trace: Trace) -> dict[str, Any]:
     at_dtypes = (fig.at_dtypes if fig is not None else None) or {}
     engine32 = fig.engine32 if fig is not None else None
     float32 = engine32 is not None and any(d == "float32" for d in engine32.dtype.values())
+    effects = None
+    if float32:
+        from backprop_tui.engine.float32_effects import Float32Effects
+
+        effects = Float32Effects(trace.program, engine32)
     queries = []
     for q in run.queries:
         tv = theirs.get(q.label)
@@ -37,6 +42,10 @@ def snippet_checks(trace: Trace) -> dict[str, Any]:
             row.update(value32=mine, torch_value32=torch32)
             if not float32_agree(mine, torch32, 0.0):
                 row["ok"] = False
+            assert effects is not None
+            effect = effects.gradient(torch32 if torch32 is not None else mine, q.value)
+            if effect:
+                row["note"] = "; ".join(n for n in (row.get("note"), effect) if n)
         queries.append(row)
     printed = list(at_dtypes.get("printed", run.printed))
     prints = []
