@@ -25,6 +25,7 @@ def full(v: float | None) -> str:
 
 
 TOL_ABS = 1e-12
+INF = math.inf
 TOL_REL = 1e-9
 
 
@@ -35,7 +36,8 @@ def agree(a: float | None, b: float | None) -> bool:
     with nan (the same overflow at the same step is agreement, not a difference of nan)."""
     if a is None or b is None:
         return a is None and b is None
-    if abs(a - b) <= TOL_ABS + TOL_REL * max(abs(a), abs(b)):  # False for any nan or inf - inf
+    d = abs(a - b)
+    if d <= TOL_ABS + TOL_REL * max(abs(a), abs(b)) and d != INF:  # False for nan, and where an inf takes part
         return True
     if a == b:  # inf == inf
         return True

@@ -1,9 +1,10 @@
 """torch's clamps in BCELoss, written into the step's formula where they change a number.
 
 torch's binary_cross_entropy (aten/src/ATen/native/Loss.cpp) clamps each log at −100, so a = 0 or 1 gives
-a loss of 100 per element instead of inf; its backward divides by max(a·(1 − a), EPSILON) with
-EPSILON = 1e-12 (a float32 constant there: 9.99999996e-13, which the engine uses too), so a saturated sigmoid (a(1 − a) below 1e-12) gets ∂L/∂a = (a − y)/1e-12 and, after
-σ'(z) = a(1 − a), a δ of (a − y)·a(1 − a)/1e-12: about 1e-8 where the textbook's a − y is ±1.
+a loss of 100 per element instead of inf; its backward divides by max(a·(1 − a), EPSILON) with EPSILON
+= 1e-12 (a C++ float there: 9.99999996e-13, which the engine uses too). A saturated sigmoid (a(1 − a)
+below 1e-12) so gets ∂L/∂a = (a − y)/EPSILON and, after σ'(z) = a(1 − a), a δ of about 1e-8 where the
+textbook's a − y is ±1.
 """
 
 from __future__ import annotations
