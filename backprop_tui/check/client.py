@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future
+from queue import SimpleQueue
 from typing import IO, Any
 
 from backprop_tui.check.protocol import ENV, Address, RefereeError, dumps, loads, parse_address
@@ -52,7 +53,7 @@ class Referee:
         self.pid: int | None = None
         self.generation = 0  # connections made so far
         self._lock = threading.RLock()  # the connection's state
-        self._write_lock = threading.Lock()  # one request on the wire at a time
+        self._queue: SimpleQueue | None = None  # requests for the connection's writer thread
         self._hello: dict[str, Any] = {}
         self._ids = itertools.count(1)
         self._pending: dict[int, Future[dict[str, Any]]] = {}
@@ -85,6 +86,11 @@ class Referee:
                 reader, self._writer = self._sock.makefile("rb"), self._sock.makefile("wb")
             threading.Thread(target=self._read, args=(reader, self.generation), daemon=True,
                              name="referee-reader").start()
+            if self._queue is not None:
+                self._queue.put(None)
+            self._queue = SimpleQueue()
+            threading.Thread(target=self._write, args=(self._writer, self._queue), daemon=True,
+                             name="referee-writer").start()
         return self
 
     def _connect(self, where: Address) -> socket.socket:
@@ -125,26 +131,34 @@ class Referee:
         line = dumps({"id": rid, "kind": kind, **fields})  # encoded before any lock: it may be megabytes
         with self._lock:
             self.start()
-            inprocess, writer = self._inprocess, self._writer
+            inprocess, queue = self._inprocess, self._queue
             if inprocess is None:
                 self._pending[rid] = future
         if inprocess is not None:
             session, answer = inprocess
             self._resolve(future, answer({"id": rid, "kind": kind, **fields}, session))
             return future
-        # written outside the state lock: a big request may wait for the referee to read it, and the
-        # reader thread must meanwhile be free to take replies off the pipe (else both sides wait)
-        try:
-            assert writer is not None
-            with self._write_lock:
+        # written by the connection's writer thread, in order: a child referee reads nothing until torch
+        # has loaded, and a request of a megabyte would otherwise hold the caller until then (the caller
+        # has work to do); the reader thread meanwhile stays free to take replies off the pipe
+        assert queue is not None
+        queue.put((line, rid, future))
+        return future
+
+    def _write(self, writer: IO[bytes], queue: SimpleQueue) -> None:
+        while True:
+            item = queue.get()
+            if item is None:
+                return
+            line, rid, future = item
+            try:
                 writer.write(line)
                 writer.flush()
-        except (OSError, ValueError, AssertionError):
-            with self._lock:
-                self._pending.pop(rid, None)
-            if not future.done():
-                future.set_exception(RefereeError(self._why_gone()))
-        return future
+            except (OSError, ValueError):
+                with self._lock:
+                    self._pending.pop(rid, None)
+                if not future.done():
+                    future.set_exception(RefereeError(self._why_gone()))
 
     def request(self, kind: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
         return self.submit(kind, **fields).result(timeout)
@@ -214,6 +228,9 @@ class Referee:
         killed; `wait=False`: left to exit on its own, as a one-shot command does)."""
         with self._lock:
             writer, self._writer = self._writer, None
+            if self._queue is not None:
+                self._queue.put(None)  # the writer thread ends after what is queued
+                self._queue = None
             proc, self._proc = self._proc, None
             sock, self._sock = self._sock, None
             self._inprocess = None

@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
-from backprop_tui.check.figures import Figures, apply_check, figures_from_json
+from backprop_tui.check.figures import Figures, apply_check, figures_from_json, figures_from_lists
 from backprop_tui.check.verdict import decide, float32_agree
 from backprop_tui.engine.step import Step
 from backprop_tui.engine.trace import Trace
@@ -32,13 +32,16 @@ class ChainCheck:
         from backprop_tui.lang.wire import encode
 
         wire = encode(program)
-        self._chain: Future[dict[str, Any]] = referee.submit("chain", program=wire, fd=fd)
+        self.program = program
+        self._chain: Future[dict[str, Any]] = referee.submit("chain", program=wire, fd=fd, compact=not fd)
         self._snippet: Future[dict[str, Any]] | None = (
             referee.submit("snippet", program=wire) if program.dialect == "torch" else None)
 
     def figures(self) -> Figures:
         """Waits for torch; raises check.protocol.RefereeError if it failed."""
-        figures = figures_from_json(self._chain.result()["figures"])
+        reply = self._chain.result()
+        figures = figures_from_lists(reply["lists"], self.program) if "lists" in reply else \
+            figures_from_json(reply["figures"])
         if self._snippet is not None:
             figures = replace(figures, at_dtypes=self._snippet.result())
         return figures

@@ -144,7 +144,8 @@ def handle_chain(request: dict[str, Any], session: Session) -> dict[str, Any]:
 
     Fields: "program" (lang.wire.encode of a parsed, possibly atomized, program), or "text" (+ "output",
     "atomic") to parse here; "fd": add finite differences (default false). Answer: {"figures": ...}
-    (check.figures.figures_to_json).
+    (check.figures.figures_to_json), or with "compact": true (no finite differences) {"lists": ...}
+    (check.figures.figures_to_lists).
     """
     from dataclasses import replace
 
@@ -170,4 +171,8 @@ def handle_chain(request: dict[str, Any], session: Session) -> dict[str, Any]:
 
         fd_grads, fd_locals = fd_figures(build_trace(program))
         fig = replace(fig, fd_grads=fd_grads, fd_locals=fd_locals)
+    if request.get("compact"):  # the client holds the program: lists in its order (figures_to_lists)
+        from backprop_tui.check.figures import figures_to_lists
+
+        return {"lists": figures_to_lists(fig, program)}
     return {"figures": figures_to_json(fig)}

@@ -16,9 +16,6 @@ from collections.abc import Callable
 from backprop_tui.engine import symbolic as S
 from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, postorder
 
-_POSITIVE = re.compile("\x00([0-9r]+)\x01")
-_NEGATIVE = re.compile("-\x02([0-9r]+)\x01")
-
 
 def signature(a: Assignment) -> tuple:
     """The statement's shape: operations, numbers, and names by their position among its reads."""
@@ -47,11 +44,19 @@ def _canonical(a: Assignment) -> Assignment:
     return Assignment("\x00r\x01", copy(a.expr), a.line, a.col, "", a.constant, tuple(rename.values()))
 
 
-def fill(template: str, texts: Callable[[str], str]) -> str:
-    """Placeholders replaced: "\\x00i\\x01" by texts(i); "-\\x02i\\x01" (a negative number) by texts(i)."""
-    if "\x02" in template:
-        template = _NEGATIVE.sub(lambda m: texts(m.group(1)), template)
-    return _POSITIVE.sub(lambda m: texts(m.group(1)), template)
+_PLACEHOLDER = re.compile("(?:-\x02|\x00)([0-9r]+)\x01")
+Template = tuple  # literal text and placeholder keys ("r" or the read's position as text), alternating
+
+
+def compile_template(text: str) -> Template:
+    """Split a rendering at its placeholders: "\x00i\x01" (a name, or a non-negative number) and
+    "-\x02i\x01" (a negative number, whose own text brings the minus sign)."""
+    return tuple(_PLACEHOLDER.split(text))
+
+
+def fill(template: Template, texts: Callable[[str], str]) -> str:
+    """The template with each placeholder key k replaced by texts(k)."""
+    return "".join([part if i % 2 == 0 else texts(part) for i, part in enumerate(template)])
 
 
 class Templates:
@@ -61,24 +66,24 @@ class Templates:
         self.budget = budget
         self.partials = partials
         self._shapes: dict[tuple, tuple[Assignment, dict[str, Expr]]] = {}
-        self._rendered: dict[tuple, str | None] = {}
-        self._last: tuple[Assignment, tuple] | None = None
+        self._rendered: dict[tuple, Template | None] = {}
+        self._of: dict[int, tuple[Assignment, tuple]] = {}  # each statement's shape, found once
 
     def shape_of(self, a: Assignment) -> tuple[tuple, Assignment, dict[str, Expr]]:
-        last = self._last
-        if last is not None and last[0] is a:  # a statement's locals come one after another
-            return last[1]
+        known = self._of.get(id(a))
+        if known is not None and known[0] is a:
+            return known[1]
         key = signature(a)
         got = self._shapes.get(key)
         if got is None:
             canon = _canonical(a)
             got = self._shapes[key] = (canon, self.partials(canon))
         result = (key, *got)
-        self._last = (a, result)
+        self._of[id(a)] = (a, result)
         return result
 
     def render(self, key: tuple, expr: Expr, canon: Assignment, negative: tuple[bool, ...] | None,
-               root_number: bool, budget: int) -> str | None:
+               root_number: bool, budget: int) -> Template | None:
         """Names (negative is None) or numbers (the sign of each read's text, and of the root's)."""
         cache_key = (key, id(expr), negative, root_number)
         if cache_key in self._rendered:
@@ -98,5 +103,6 @@ class Templates:
             return None
 
         text = S.render(expr, leaf, budget)
-        self._rendered[cache_key] = text
-        return text
+        compiled = None if text is None else compile_template(text)
+        self._rendered[cache_key] = compiled
+        return compiled

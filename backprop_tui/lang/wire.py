@@ -28,7 +28,7 @@ def encode(program: Program) -> dict[str, Any]:
                 tokens.append(["r", node.name])
             else:
                 tokens.append(["o", node.op, len(node.args), node.index])
-        rows.append([a.name, a.constant, tokens])
+        rows.append([a.name, a.constant, tokens, list(a.reads)])
     data: dict[str, Any] = {"output": program.output, "assignments": rows}
     if program.dialect == "torch":
         data.update(dialect="torch", dtypes=dict(getattr(program, "dtypes", {})),
@@ -40,20 +40,23 @@ def encode(program: Program) -> dict[str, Any]:
 
 def decode(data: dict[str, Any]) -> Program:
     assignments = []
-    for name, constant, tokens in data["assignments"]:
+    for row in data["assignments"]:
+        name, constant, tokens = row[0], row[1], row[2]
         stack: list[Expr] = []
+        push = stack.append
         for t in tokens:
-            if isinstance(t, (int, float)):
-                stack.append(Num(float(t)))
+            if t.__class__ is float or t.__class__ is int:
+                push(Num(float(t)))
             elif t[0] == "r":
-                stack.append(Ref(t[1]))
+                push(Ref(t[1]))
             else:
                 _, op, count, index = t
                 args = tuple(stack[len(stack) - count:])
                 del stack[len(stack) - count:]
-                stack.append(Op(op, args, 0, 0, index))
+                push(Op(op, args, 0, 0, index))
         expr = stack[0]
-        assignments.append(Assignment(name, expr, 0, 0, "", constant, names_read(expr)))
+        reads = tuple(row[3]) if len(row) > 3 else names_read(expr)  # sent by encode: no second walk
+        assignments.append(Assignment(name, expr, 0, 0, "", constant, reads))
     if data.get("dialect") == "torch":
         return SnippetProgram(tuple(assignments), data["output"], "torch",
                               tuple(Query(*q) for q in data["queries"]), tuple(Print(*p) for p in data["prints"]),
