@@ -33,15 +33,15 @@ def signature(a: Assignment) -> tuple:
 
 def _canonical(a: Assignment) -> Assignment:
     rename = {n: f"\x00{i}\x01" for i, n in enumerate(a.reads)}
-
-    def copy(node: Expr) -> Expr:
+    copied: dict[int, Expr] = {}
+    for node in postorder(a.expr):  # iterative: a 10,000-term sum on one line is fine
         if isinstance(node, Ref):
-            return Ref(rename[node.name])
-        if isinstance(node, Num):
-            return node
-        return Op(node.op, tuple(copy(x) for x in node.args), index=node.index)
-
-    return Assignment("\x00r\x01", copy(a.expr), a.line, a.col, "", a.constant, tuple(rename.values()))
+            copied[id(node)] = Ref(rename[node.name])
+        elif isinstance(node, Num):
+            copied[id(node)] = node
+        else:
+            copied[id(node)] = Op(node.op, tuple(copied[id(x)] for x in node.args), index=node.index)
+    return Assignment("\x00r\x01", copied[id(a.expr)], a.line, a.col, "", a.constant, tuple(rename.values()))
 
 
 _PLACEHOLDER = re.compile("(?:-\x02|\x00)([0-9r]+)\x01")
