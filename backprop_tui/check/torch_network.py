@@ -2,7 +2,8 @@
 
 `network_figures` gives torch's figure for every step key of engine.trace; `check_trace` fills them in;
 `check_epoch` checks one training epoch from the engine's own weights; `torch_loop` is a plain float64
-torch training loop, the thing `train` must match.
+torch training loop, the thing `train` must match. The referee's kinds network.spec, network.trace and
+network.epoch (at the end) serve them to the front ends (network.remote).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def loss_of(spec: Spec, a: torch.Tensor, y: torch.Tensor, labels: torch.Tensor |
         return F.cross_entropy(a, labels if labels is not None else y)
     if labels is not None:
         return F.nll_loss(torch.log(a), labels)
-    return -(y * torch.log(a)).sum() / n
+    return -torch.xlogy(y, a).sum() / n  # torch's 0·log(0) = 0 for probability targets
 
 
 def _tensors(spec: Spec) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:

@@ -102,6 +102,7 @@ class Float32Effects:
         if v32 is None or v64 is None:
             return ""
         cause = self.events.get(statement or "") or next(iter(self.events.values()), "")
+        cause = cause.removeprefix("in float32, ")
         if v32 == 0 and v64 != 0 and _finite(v64):
             return f"in float32 this is exactly 0 (float64: {short(v64)})" + (f": {cause}" if cause else "")
         if not _finite(v32) and _finite(v64):

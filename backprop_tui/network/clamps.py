@@ -49,3 +49,17 @@ def bce_grad_note(a: np.ndarray, y: np.ndarray, n_k: int) -> str:
     return (f"  [clamped: torch's BCELoss backward divides by max(a·(1 − a), 1e-12); at {_where(bites)} "
             f"a·(1 − a) = {short(p0)}, so ∂L/∂a = (a − y)/1e-12/(N·K) and, after σ'(z) = a·(1 − a), "
             f"δ = {short(delta)} where the textbook's (a − y)/(N·K) = {short((a0 - y0) / n_k)}]")
+
+
+def log_of_zero(a: np.ndarray, y: np.ndarray) -> bool:
+    """A softmax probability that underflowed to exactly 0: torch's NLL of the probabilities takes log(0) =
+    −inf there, and its backward divides by it (−inf under a target, 0/0 = nan beside one), so the chain
+    through softmax gives nan where the textbook's shortcut (s − y)/N stays finite. The engine then
+    follows torch's chain."""
+    return bool(np.any(a == 0))
+
+
+def log_of_zero_note(shortcut_text: str) -> str:
+    return (f"  [log of 0: a probability is exactly 0, so torch takes log(0) = −inf and divides by 0 on the "
+            f"way back: nan; the shortcut (s − y)/N = {shortcut_text} is the limit torch does not reach; "
+            "logits (output = \"identity\") avoid it]")

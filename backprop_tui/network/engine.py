@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 
 from backprop_tui.engine.step import Step
-from backprop_tui.network.clamps import BCE_EPS, LOG_FLOOR, bce_grad_note, bce_loss_note
+from backprop_tui.network.clamps import (
+    BCE_EPS,
+    LOG_FLOOR,
+    bce_grad_note,
+    bce_loss_note,
+    log_of_zero,
+    log_of_zero_note,
+)
 from backprop_tui.network.spec import Spec
 from backprop_tui.network.verdict import arrays_agree
 from backprop_tui.numbers import short
@@ -88,8 +95,8 @@ def loss_grad(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> np.ndarra
         return (a - y) / np.maximum(a * (1.0 - a), BCE_EPS) / (n * k)
     if output == "identity":
         return ce_shortcut(softmax(a), y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(y != 0, -y / (a * n), 0.0)
+    with np.errstate(all="ignore"):  # torch's log backward divides by a: −inf under a target, 0/0 = nan beside
+        return -y / (a * n)
 
 
 def ce_shortcut(s: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -133,8 +140,9 @@ def full_pass(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray | None = 
     grad_acts: list[np.ndarray | None] = [None] * (L + 1)
     grad_acts[L] = g
     if spec.output == "softmax":
-        deltas[L] = ce_shortcut(a_out, y) if spec.loss == "cross_entropy" else \
-            a_out * (g - np.sum(g * a_out, axis=1, keepdims=True))
+        with np.errstate(all="ignore"):
+            deltas[L] = ce_shortcut(a_out, y) if spec.loss == "cross_entropy" and not log_of_zero(a_out, y) \
+                else a_out * (g - np.sum(g * a_out, axis=1, keepdims=True))
     else:
         deltas[L] = g * derivative(spec.output, zs[L], a_out)
     grads: dict[str, np.ndarray] = {}
@@ -202,14 +210,15 @@ def train(spec: Spec, epochs: int, params: dict[str, np.ndarray] | None = None,
             tot = e.sum(axis=1, keepdims=True)
             loss = float(-np.sum(y * (z_out - top - np.log(tot))) / len(x))
             delta = ce_shortcut(e / tot, y)
-        elif shortcut:  # softmax output: the loss reads log(s), as torch's log(softmax) does
+        elif shortcut and not log_of_zero(a, y):  # softmax output: the loss reads log(s), as torch's does
             loss = loss_value(spec.loss, spec.output, a, y)
             delta = ce_shortcut(a, y)
         else:
             loss = loss_value(spec.loss, spec.output, a, y)
             g = loss_grad(spec.loss, spec.output, a, y)
             if spec.output == "softmax":
-                delta = a * (g - np.sum(g * a, axis=1, keepdims=True))
+                with np.errstate(all="ignore"):
+                    delta = a * (g - np.sum(g * a, axis=1, keepdims=True))
             else:
                 delta = g * derivative(acts_names[-1], zs[-1], a)
         losses.append(loss)
@@ -303,9 +312,11 @@ def trace(spec: Spec, params: dict[str, np.ndarray] | None = None) -> NetTrace:
               f"grad(z{L}): {none}", via_j if learns else None, ("grad_z", str(L)))
         if spec.loss == "cross_entropy":
             short_cut = ce_shortcut(aL, y)
-            b.add("backward", f"z{L}", f"∂L/∂z{L} = (s − y)/N  (softmax + cross-entropy shortcut) = "
-                  f"{mat(short_cut)}; the same numbers as J·∂L/∂a{L}" if learns else f"grad(z{L}): {none}",
-                  short_cut if learns else None, ("grad_z", str(L)))
+            text = f"{mat(short_cut)}; the same numbers as J·∂L/∂a{L}"
+            if log_of_zero(aL, y):  # torch's log(0): its chain, not the shortcut's limit
+                text, short_cut = f"{mat(via_j)}{log_of_zero_note(mat(short_cut))}", via_j
+            b.add("backward", f"z{L}", f"∂L/∂z{L} = (s − y)/N  (softmax + cross-entropy shortcut) = {text}"
+                  if learns else f"grad(z{L}): {none}", short_cut if learns else None, ("grad_z", str(L)))
     else:
         _elementwise_back(b, spec, p, L, learns, none)
     for layer in range(L, 0, -1):

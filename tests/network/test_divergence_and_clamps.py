@@ -101,3 +101,36 @@ def test_the_backward_epsilon_is_torchs_float32_constant():
     from backprop_tui.network.clamps import BCE_EPS
 
     assert abs(BCE_EPS - 1e-12) < 1e-19 and BCE_EPS != 1e-12  # 9.999999960041972e-13
+
+
+UNDERFLOWED_SOFTMAX = """\
+[network]
+sizes = [2, 3, 2]
+activation = "tanh"
+output = "softmax"
+loss = "cross_entropy"
+lr = 0.1
+freeze = ["fc1.bias"]
+
+[params]
+"fc1.weight" = [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]
+"fc2.bias" = [0, 746]
+
+[data]
+x = [[0.0, 1.0], [1.0, 0.0]]
+y = Y
+"""
+
+
+@pytest.mark.parametrize("targets", ["[0, 1]", "[[1.0, 0.0], [0.0, 1.0]]", "[[0.5, 0.5], [0.0, 1.0]]"])
+def test_log_of_zero_follows_torch(tmp_path, targets):
+    """A probability that underflows to 0: torch's log(0) = −inf, an inf loss, nan gradients; the engine
+    follows torch's chain (not the shortcut's finite limit) and says why."""
+    out = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code = trace_network(spec_file(tmp_path, UNDERFLOWED_SOFTMAX.replace("Y", targets)), "json", out)
+    doc = json.loads(out.getvalue())
+    assert code == 0 and doc["ok"] is True
+    shortcut = next(s for s in doc["steps"] if "shortcut" in s["formula"])
+    assert "log of 0" in shortcut["formula"] and "nan" in shortcut["formula"]

@@ -99,5 +99,9 @@ def test_one_changed_value_is_a_spec_or_a_bad_input(table: str, key: str, value:
     except BadInput as err:
         assert str(err)
         return
-    tr = trace(spec)
-    assert math.isfinite(tr.loss) or not np.isfinite(spec.params["fc1.weight"]).all()
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # no numpy RuntimeWarning escapes
+        tr = trace(spec)
+    if not math.isfinite(tr.loss) and np.isfinite(spec.params["fc1.weight"]).all():
+        # a softmax probability that underflows to 0 under its label: -log(0) = inf, as torch's NLL of the
+        # probabilities gives too; the same inf on both sides is agreement
+        assert check_trace(tr).ok

@@ -66,8 +66,10 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         if step.value32 is not None or step.torch_value32 is not None:
             parts.append(Content(f"float32 (the snippet's dtype): engine {short(step.value32)}   "
                                  f"torch {short(step.torch_value32)}"))
-        if step.note:
-            parts.append(Content.styled(step.note, "$warning" if step.ok is not True else "italic"))
+        # the exact referee's sentence is the line above when it found agreement; the rest is news
+        note = "; ".join(n for n in step.note.split("; ") if n and not n.startswith("both right to rounding"))
+        if note:
+            parts.append(Content.styled(note, "$warning" if step.ok is not True else "italic"))
     if st.trace.program.dialect == "torch" and (step is None or k == st.n):
         parts.extend(snippet_answers(st))
     if selected is not None and selected in st.trace.values:
