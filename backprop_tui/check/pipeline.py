@@ -79,12 +79,12 @@ def judge(trace: Trace, figures: Figures, exact: Any = None) -> Trace:
         from backprop_tui.check.exact import exact_figures
 
         exact = exact_figures(program, trace.output)
+    f32 = _Float32(trace, figures) if figures.at_dtypes is not None else None
     bounds = None
-    if failing:
+    if failing or (f32 is not None and f32.active):  # the float32 check scales each step's bound too
         from backprop_tui.check.bounds import rounding_bounds
 
         bounds = rounding_bounds(program, trace.output, trace.values)
-    f32 = _Float32(trace, figures) if figures.at_dtypes is not None else None
     if exact is None and f32 is None:
         return checked
     steps = [_judged(s, exact, bounds, f32) for s in checked.steps]

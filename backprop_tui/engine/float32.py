@@ -5,7 +5,8 @@ what the program gives at those dtypes, to be compared with torch's own run (che
 
 - every operation's result is rounded to the operation's dtype (numpy.float32, round half to even,
   overflow to inf), after computing it in float64 from operands already in that dtype; a Python number
-  taking part in a float32 operation is first rounded to float32, as torch's CPU kernels do;
+  taking part in a float32 operation is first rounded to float32, as torch's CPU kernels do; float32
+  sigmoid is torch's kernel step by step, 1/(1 + exp(−x)) with each step rounded;
 - a gradient follows torch's backward formulas (derivatives.yaml: tanh's grad·(1 − y·y), sigmoid's
   grad·(1 − y)·y, div's −grad·((a/b)/b), pow's masks, softplus's threshold 20), each arithmetic step
   rounded in the operation's dtype, cast to each input's dtype, and summed in the input's dtype;
@@ -94,6 +95,8 @@ def op_value(op: str, xs: tuple[float, ...], dtype: str | None) -> float:
         return rnd(_arith("mul", x, x), dtype)
     if op in CAST_TARGET:
         return rnd(x, CAST_TARGET[op])
+    if op == "sigmoid" and dtype == "float32":  # torch's CPU kernel, step by step: 1 / (1 + exp(-x)) in float
+        return rnd(_arith("div", 1.0, rnd(_arith("add", 1.0, rnd(_f64("exp", -x), dtype)), dtype)), dtype)
     return rnd(_f64(op, x), dtype)
 
 
