@@ -61,7 +61,7 @@ def _partial_errors(op: str, xs: tuple[float, ...], es: tuple[float, ...], out: 
         a, b = xs
         q = a / b
         return (es[1] / (b * b) + h * ulp(parts[0]),
-                es[0] / (b * b) + 2 * abs(a) * es[1] / abs(b) ** 3 + h * ulp(q) / abs(b) + h * ulp(parts[1]))
+                es[0] / (b * b) + 2 * abs(a) * es[1] / abs(b * b * b) + h * ulp(q) / abs(b) + h * ulp(parts[1]))
     if op == "pow":
         a, b = xs
         if a == 0 or not math.isfinite(parts[0]):
@@ -184,7 +184,10 @@ def _statement(expr: Expr, values: dict[str, float], ev: dict[str, float],
             continue
         xs, es, parts = cache[id(node)]
         out, eo = got[id(node)]
-        eparts = _partial_errors(node.op, xs, es, out, eo, parts)
+        try:
+            eparts = _partial_errors(node.op, xs, es, out, eo, parts)
+        except (OverflowError, ZeroDivisionError, ValueError):  # past float64's range: no bound to give
+            eparts = (math.inf,) * len(parts)
         for arg, d, ed in zip(node.args, parts, eparts, strict=True):
             if isinstance(arg, Num):
                 continue
