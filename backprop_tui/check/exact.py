@@ -15,6 +15,7 @@ costs well under a second, and larger ones are evaluated only where a verdict ne
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import mpmath
@@ -235,5 +236,7 @@ def digits_kept(value: float | None, exact: mpf | None) -> int | None:
         return 17
     if exact == 0:
         return 0
-    rel = err / abs(exact)
-    return max(0, min(16, int(mpmath.floor(-mpmath.log10(rel)))))
+    rel = float(err / abs(exact))  # one exact operation; the logarithm needs no more than a double
+    if rel <= 0.0:
+        return 16
+    return max(0, min(16, math.floor(-math.log10(rel))))
