@@ -276,3 +276,28 @@ def shared() -> Referee:
 def shared_if_any() -> Referee | None:
     """The process's shared client if one was made (closing a screen must not close it)."""
     return _SHARED
+
+
+def start_listening(address: str, timeout: float = 120.0) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a shared referee listening on `address` (unix:PATH or tcp:127.0.0.1:PORT, PORT 0 for any free
+    one) and wait for its hello: the process, and the address to give clients (BACKPROP_TUI_REFEREE).
+    The caller stops it with terminate(); it removes its socket file."""
+    parse_address(address)  # ValueError naming what is wrong, before a process is started
+    proc = subprocess.Popen([*SERVER, "--listen", address], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    ready = threading.Event()
+    hello: dict[str, Any] = {}
+
+    def read() -> None:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        with contextlib.suppress(ValueError):
+            hello.update(loads(line))
+        ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(timeout) or "listening" not in hello:
+        proc.kill()
+        err = proc.stderr.read().decode(errors="replace").strip().splitlines()[-1:] if proc.stderr else []
+        raise RefereeError(f"the shared referee did not start on {address}: {(err or ['no answer'])[0]}")
+    return proc, str(hello["listening"])

@@ -3,16 +3,14 @@ that many clients (the classroom's app processes) use at once; request kinds; fa
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from backprop_tui.check.client import Referee
+from backprop_tui.check.client import Referee, start_listening
 from backprop_tui.check.figures import figures_from_json
 from backprop_tui.check.protocol import ENV, RefereeError, parse_address
 from backprop_tui.lang import parse_program
@@ -63,12 +61,9 @@ def test_requests_from_many_threads_are_pipelined_on_one_connection():
         referee.close()
 
 
-def start_shared(address: str) -> tuple[subprocess.Popen[str], dict]:
-    proc = subprocess.Popen([sys.executable, "-m", "backprop_tui.check.server", "--listen", address],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    hello = json.loads(proc.stdout.readline())
-    return proc, hello
+def start_shared(address: str) -> tuple[subprocess.Popen, dict]:
+    proc, where = start_listening(address)
+    return proc, {"listening": where}
 
 
 @pytest.mark.parametrize("scheme", ["unix", "tcp"])
