@@ -104,7 +104,7 @@ def read_source(path: str) -> bytes:
 
 def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO) -> int:
     from backprop_tui.check import fd_figures
-    from backprop_tui.check.client import Referee
+    from backprop_tui.check.client import take
     from backprop_tui.check.pipeline import ChainCheck, exact_for
     from backprop_tui.check.protocol import RefereeError
     from backprop_tui.engine.trace import build_trace
@@ -119,7 +119,7 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
 
         return trace_network(path, fmt, out, text=text)
     try:
-        referee = Referee().start()  # torch loads on the other core while this one parses and derives
+        referee = take().start()  # torch loads on the other core while this one parses and derives
     except RefereeError as err:
         raise BadInput(f"the torch referee failed: {err}") from None
     try:
@@ -132,6 +132,7 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
         trace = build_trace(program)
         fd = fd_figures(trace)
         exact = exact_for(program, trace.output)  # the third referee, while torch works
+        heads = chain_json.prerender(trace) if fmt == "json" else None  # so is most of the JSON
         trace = check.finish(trace, fd, exact)
     except RefereeError as err:
         referee.kill()
@@ -146,7 +147,7 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
         extra["ok"] = False  # type: ignore[index]
     title = "stdin" if path == "-" else path
     if fmt == "json":
-        out.write(chain_json.dumps(chain_json.document(trace, extra)) + "\n")
+        out.write(chain_json.document_text(trace, extra, heads) + "\n")
     elif fmt == "markdown":
         out.write(chain_text.markdown(trace, title, extra))
     else:
@@ -221,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         # a headless run builds ~10 objects per statement and exits: collection passes over them
         # would only add time that grows faster than the program
         gc.disable()
+    if args.command in ("trace", "train"):
+        from backprop_tui.check import client
+
+        client.prestart()  # torch's import, the longest wait, starts before anything is read
     try:
         return dispatch(args, sys.stdout)
     except BadInput as err:
@@ -232,3 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if args.command in ("trace", "train"):
+            from backprop_tui.check import client
+
+            client.discard()  # never used (bad input before it was needed): stopped, not left to load torch

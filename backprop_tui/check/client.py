@@ -301,3 +301,29 @@ def start_listening(address: str, timeout: float = 120.0) -> tuple[subprocess.Po
         err = proc.stderr.read().decode(errors="replace").strip().splitlines()[-1:] if proc.stderr else []
         raise RefereeError(f"the shared referee did not start on {address}: {(err or ['no answer'])[0]}")
     return proc, str(hello["listening"])
+
+
+_PRESTARTED: Referee | None = None
+
+
+def prestart() -> None:
+    """Start the command's referee now, before the command has read its input: torch's import is the
+    longest thing a headless `trace` waits for. `take()` hands it over; `discard()` stops it unused."""
+    global _PRESTARTED
+    if _PRESTARTED is None:
+        with contextlib.suppress(RefereeError):  # a bad address is reported where the referee is used
+            _PRESTARTED = Referee().start()
+
+
+def take() -> Referee:
+    """The prestarted referee (or a new one)."""
+    global _PRESTARTED
+    referee, _PRESTARTED = _PRESTARTED, None
+    return referee if referee is not None else Referee()
+
+
+def discard() -> None:
+    global _PRESTARTED
+    referee, _PRESTARTED = _PRESTARTED, None
+    if referee is not None:
+        referee.kill()

@@ -177,11 +177,11 @@ def train(path: str, epochs: int, log_every: int | None, fmt: str = "text", out:
 @contextlib.contextmanager
 def _referee() -> Iterator[CheckerOfCommand]:
     """A referee for one command, started at once (torch loads meanwhile), closed at the end."""
-    from backprop_tui.check.client import Referee
+    from backprop_tui.check.client import take
     from backprop_tui.check.protocol import RefereeError
 
     try:
-        referee = Referee().start()
+        referee = take().start()
     except RefereeError as err:
         raise BadInput(f"the torch referee failed: {err}") from None
     try:

@@ -57,7 +57,7 @@ def step_rows(trace: Trace) -> list[dict[str, Any]]:
     return rows
 
 
-def document(trace: Trace, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def document(trace: Trace, extra: dict[str, Any] | None = None, steps: bool = True) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "kind": "chain",
@@ -66,7 +66,7 @@ def document(trace: Trace, extra: dict[str, Any] | None = None) -> dict[str, Any
         "output": trace.output,
         "nodes": node_rows(trace),
         "locals": local_rows(trace),
-        "steps": step_rows(trace),
+        "steps": step_rows(trace) if steps else [],
     }
     if extra:
         doc.update(extra)
@@ -91,3 +91,58 @@ def _finite(v: Any) -> Any:
     if isinstance(v, list | tuple):
         return [_finite(x) for x in v]
     return v
+
+
+# -- the steps written early: their text known before the referees answer, then completed ------------------
+_text = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C encoder of a JSON string
+_PLACEHOLDER = "\x00steps\x00"
+
+
+def _num(v: float | int | None) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    v = float(v) if not isinstance(v, int) else v
+    if isinstance(v, float) and not math.isfinite(v):
+        return '"nan"' if v != v else ('"inf"' if v > 0 else '"-inf"')
+    return repr(v)
+
+
+def prerender(trace: Trace) -> list[str]:
+    """Each step's JSON, as far as the engine alone knows it (index, phase, target, formula, value, wrt,
+    nondiff): the CLI writes this while torch works, so little is left once it has answered."""
+    out = []
+    for s in trace.steps:
+        head = (f'{{"index": {s.index}, "phase": "{s.phase}", "target": {_text(s.target)}, '
+                f'"formula": {_text(s.formula)}, "value": {_num(s.value)}')
+        if s.wrt is not None:
+            head += f', "wrt": {_text(s.wrt)}'
+        if s.nondiff:
+            head += ', "nondiff": true'
+        out.append(head)
+    return out
+
+
+def _steps_text(trace: Trace, heads: list[str]) -> str:
+    parts = []
+    for s, head in zip(trace.steps, heads, strict=True):
+        tail = (f', "torch_value": {_num(s.torch_value)}, "fd_value": {_num(s.fd_value)}, "ok": {_num(s.ok)}, '
+                f'"exact_value": {_num(s.exact_value)}, "digits": {_num(s.digits)}, '
+                f'"verdict": {"null" if s.verdict is None else _text(s.verdict)}')
+        if s.note:
+            tail += f', "note": {_text(s.note)}'
+        if s.value32 is not None or s.torch_value32 is not None:
+            tail += f', "value32": {_num(s.value32)}, "torch_value32": {_num(s.torch_value32)}'
+        parts.append(head + tail + "}")
+    return "[" + ", ".join(parts) + "]"
+
+
+def document_text(trace: Trace, extra: dict[str, Any] | None = None, heads: list[str] | None = None) -> str:
+    """dumps(document(trace, extra)), with the steps from `prerender` (the same JSON, written sooner)."""
+    if heads is None:
+        return dumps(document(trace, extra))
+    doc = document(trace, extra, steps=False)
+    doc["steps"] = _PLACEHOLDER
+    text = dumps(doc)
+    return text.replace(json.dumps(_PLACEHOLDER), _steps_text(trace, heads), 1)
