@@ -198,9 +198,8 @@ def _forward_by_template(a: Assignment, shorts: _ShortValues, templates: Templat
     value = shorts[a.name]
     if shape_t is None or numbers_t is None:
         return f"{a.name} = ({len(postorder(a.expr))} terms) = {value}"
-    reads = a.reads
-    shape = fill(shape_t, lambda i: a.name if i == "r" else reads[int(i)])
-    numbers = fill(numbers_t, lambda i: value if i == "r" else shorts[reads[int(i)]])
+    shape = fill(shape_t, a.reads, a.name)  # type: ignore[arg-type]
+    numbers = fill(numbers_t, [shorts[n] for n in a.reads], value)
     if numbers == value:
         return f"{a.name} = {shape} = {value}"
     return f"{a.name} = {shape} = {numbers} = {value}"
@@ -224,13 +223,13 @@ def _local_by_template(a: Assignment, loc: Local, shorts: _ShortValues, template
     shape_t = templates.render(key, symbolic, canon, None, False, SYMBOLIC_BUDGET)
     if shape_t is None:
         return f"{head} = {value}  (chain rule through the expression){kink}"
-    shape = fill(shape_t, lambda i: a.name if i == "r" else reads[int(i)])
+    shape = fill(shape_t, reads, a.name)  # type: ignore[arg-type]
     if isinstance(symbolic, Num) or shape == value:
         return f"{head} = {value}{kink}"
-    signs = (*(shorts[n].startswith("-") for n in reads), shorts[a.name].startswith("-"))
+    texts = [shorts[n] for n in reads]
+    signs = (*(t.startswith("-") for t in texts), shorts[a.name].startswith("-"))
     numbers_t = templates.render(key, symbolic, canon, signs, True, SYMBOLIC_BUDGET)
-    numbers = None if numbers_t is None else fill(numbers_t, lambda i: shorts[a.name] if i == "r"
-                                                  else shorts[reads[int(i)]])
+    numbers = None if numbers_t is None else fill(numbers_t, texts, shorts[a.name])
     if numbers is None or numbers == value or isinstance(symbolic, Ref):
         return f"{head} = {shape} = {value}{kink}"
     return f"{head} = {shape} = {numbers} = {value}{kink}"
