@@ -57,17 +57,18 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
                                         "$warning"))
         fd = "" if step.phase == "forward" else f"   finite diff {short(step.fd_value)}"
         torch = "pending" if not st.trace.checked else short(step.torch_value)
-        figures = Content(f"engine {short(step.value)}   torch {torch}{fd}   ")
-        parts.append(figures + verdict(step, st.trace.checked, torch_error))
+        kept = ""  # how many significant digits the engine's float64 figure has right (the exact referee)
         if step.digits is not None:
-            kept = "exactly the exact value" if step.digits >= 17 else \
-                f"{step.digits} significant digits right (exact {step.exact_value:.12g})"
-            parts.append(Content.styled(f"float64 keeps {kept}", "dim"))
-        if step.value32 is not None or step.torch_value32 is not None:
-            parts.append(Content(f"float32 (the snippet's dtype): engine {short(step.value32)}   "
-                                 f"torch {short(step.torch_value32)}"))
+            kept = " (exact)" if step.digits >= 17 else f" ({step.digits} digits right)"
+        figures = Content(f"engine {short(step.value)}{kept}   torch {torch}{fd}   ")
+        parts.append(figures + verdict(step, st.trace.checked, torch_error))
+        if step.digits is not None and step.digits < 15 and step.exact_value is not None:
+            parts.append(Content.styled(f"exact {step.exact_value:.12g}: float64 lost digits here", "dim"))
         # the exact referee's sentence is the line above when it found agreement; the rest is news
         note = "; ".join(n for n in step.note.split("; ") if n and not n.startswith("both right to rounding"))
+        if step.value32 is not None or step.torch_value32 is not None:
+            note = (f"float32 (the snippet's dtype): engine {short(step.value32)}, torch "
+                    f"{short(step.torch_value32)}" + (f" · {note}" if note else ""))
         if note:
             parts.append(Content.styled(note, "$warning" if step.ok is not True else "italic"))
     if st.trace.program.dialect == "torch" and (step is None or k == st.n):
