@@ -28,7 +28,6 @@ from typing import Any
 
 PROTOCOL = 1
 ENV = "BACKPROP_TUI_REFEREE"
-LINE_LIMIT = 1 << 30  # a reply is one line; 10,000 statements' figures are about 2 MB
 
 
 class RefereeError(Exception):

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from backprop_tui.check.figures import Figures, figures_to_json
 from backprop_tui.check.kinds import Session, kind
+from backprop_tui.engine.formulas import signature
 from backprop_tui.lang.expr import Assignment, Expr, Num, Ref, postorder
 from backprop_tui.lang.program import Program
 
@@ -21,7 +22,7 @@ _ARITH = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b, "pow": lambda a, b: a ** b,
 }
-_FUNCS = {
+FUNCS = {
     "neg": torch.neg, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "abs": torch.abs,
     "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "sin": torch.sin, "cos": torch.cos,
     "tan": torch.tan, "softplus": F.softplus, "square": torch.square,
@@ -57,7 +58,7 @@ def torch_eval(expr: Expr, env: dict[str, torch.Tensor], softmax_cache: dict[int
                 softmax_cache[key] = torch.softmax(stacked, 0)
             got[id(node)] = softmax_cache[key][node.index]
         else:
-            got[id(node)] = _FUNCS[node.op](_tensor(got[id(node.args[0])]))
+            got[id(node)] = FUNCS[node.op](_tensor(got[id(node.args[0])]))
     return _tensor(got[id(expr)])
 
 
@@ -89,20 +90,6 @@ def torch_figures(program: Program, output: str) -> Figures:
     return Figures(values, grads, _locals(program, values))
 
 
-def _signature(a: Assignment) -> tuple:
-    """The statement's shape with names replaced by their position among its reads."""
-    position = {n: i for i, n in enumerate(a.reads)}
-    parts: list[tuple] = []
-    for node in postorder(a.expr):
-        if isinstance(node, Num):
-            parts.append(("n", node.value))
-        elif isinstance(node, Ref):
-            parts.append(("r", position[node.name]))
-        else:
-            parts.append(("o", node.op, node.index, len(node.args)))
-    return tuple(parts)
-
-
 def _locals(program: Program, values: dict[str, float]) -> dict[tuple[str, str], float]:
     """∂statement/∂input for every edge, each statement on detached inputs at torch's own values.
 
@@ -112,7 +99,7 @@ def _locals(program: Program, values: dict[str, float]) -> dict[tuple[str, str],
     groups: dict[tuple, list[Assignment]] = {}
     for a in program.assignments:
         if a.reads:
-            groups.setdefault(_signature(a), []).append(a)
+            groups.setdefault(signature(a), []).append(a)
     if not groups:
         return {}
     leaves: list[torch.Tensor] = []

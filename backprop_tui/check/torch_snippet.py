@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from backprop_tui.check.kinds import Session, kind
-from backprop_tui.check.torch_referee import build_graph
+from backprop_tui.check.torch_referee import FUNCS, build_graph
 from backprop_tui.lang.expr import Expr, Num, Ref, postorder
 from backprop_tui.lang.program import Program
 from backprop_tui.lang.torch_dtypes import CAST_TARGET, program_dtypes
@@ -24,11 +23,6 @@ from backprop_tui.lang.torch_dtypes import CAST_TARGET, program_dtypes
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _ARITH = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
           "div": lambda a, b: a / b, "pow": lambda a, b: a ** b}
-_FUNCS = {
-    "neg": torch.neg, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "abs": torch.abs,
-    "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "sin": torch.sin, "cos": torch.cos,
-    "tan": torch.tan, "softplus": F.softplus, "square": torch.square,
-}
 
 
 def torch_queries(program: Program) -> dict[str, float | None]:
@@ -64,7 +58,7 @@ def eval_at_dtypes(expr: Expr, env: dict[str, torch.Tensor]) -> Any:
         elif node.op in CAST_TARGET:
             got[id(node)] = got[id(node.args[0])].to(TORCH_DTYPES[CAST_TARGET[node.op]])
         else:
-            got[id(node)] = _FUNCS[node.op](got[id(node.args[0])])
+            got[id(node)] = FUNCS[node.op](got[id(node.args[0])])
     return got[id(expr)]
 
 
