@@ -172,6 +172,8 @@ class Referee:
 
     @staticmethod
     def _resolve(future: Future[dict[str, Any]], reply: dict[str, Any]) -> None:
+        if future.done():
+            return
         if reply.get("ok"):
             future.set_result(reply)
         else:
@@ -205,7 +207,8 @@ class Referee:
                 self._sock = None
         why = self._why_gone()
         for future in failed.values():
-            future.set_exception(RefereeError(why))
+            if not future.done():  # the writer thread may have failed it first
+                future.set_exception(RefereeError(why))
 
     def _why_gone(self) -> str:
         if self.address is not None:
@@ -237,7 +240,8 @@ class Referee:
             self.generation += 1  # the reader's end of stream is no failure now
             pending, self._pending = self._pending, {}
         for future in pending.values():
-            future.set_exception(RefereeError("the client closed the connection"))
+            if not future.done():
+                future.set_exception(RefereeError("the client closed the connection"))
         if writer is not None:
             with contextlib.suppress(OSError, ValueError):
                 writer.close()
