@@ -2,8 +2,8 @@
 
 The CLI parses while torch loads in the referee's process; sending the parsed form saves that process a
 second parse (a fifth of a second on 10,000 lines). Each assignment travels as its name, its constant
-flag and its right-hand side in postorder: a number, a name as ["r", name], an operation as
-["o", op, argument count, output index]. A torch snippet also carries its dialect, each tensor's
+flag, its right-hand side in postorder (a number, a name as a string, an operation as [op, argument
+count, output index]) and the names it reads. A torch snippet also carries its dialect, each tensor's
 dtype, its queries, prints and their order (the referee replays them at the program's own dtypes).
 Plain data both ways; nothing is executed.
 """
@@ -25,9 +25,9 @@ def encode(program: Program) -> dict[str, Any]:
             if isinstance(node, Num):
                 tokens.append(node.value)
             elif isinstance(node, Ref):
-                tokens.append(["r", node.name])
+                tokens.append(node.name)
             else:
-                tokens.append(["o", node.op, len(node.args), node.index])
+                tokens.append([node.op, len(node.args), node.index])
         rows.append([a.name, a.constant, tokens, list(a.reads)])
     data: dict[str, Any] = {"output": program.output, "assignments": rows}
     if program.dialect == "torch":
@@ -45,12 +45,13 @@ def decode(data: dict[str, Any]) -> Program:
         stack: list[Expr] = []
         push = stack.append
         for t in tokens:
-            if t.__class__ is float or t.__class__ is int:
+            kind = t.__class__
+            if kind is str:
+                push(Ref(t))
+            elif kind is float or kind is int:
                 push(Num(float(t)))
-            elif t[0] == "r":
-                push(Ref(t[1]))
             else:
-                _, op, count, index = t
+                op, count, index = t
                 args = tuple(stack[len(stack) - count:])
                 del stack[len(stack) - count:]
                 push(Op(op, args, 0, 0, index))

@@ -57,7 +57,7 @@ def step_rows(trace: Trace) -> list[dict[str, Any]]:
     return rows
 
 
-def document(trace: Trace, extra: dict[str, Any] | None = None, steps: bool = True) -> dict[str, Any]:
+def document(trace: Trace, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "kind": "chain",
@@ -66,7 +66,7 @@ def document(trace: Trace, extra: dict[str, Any] | None = None, steps: bool = Tr
         "output": trace.output,
         "nodes": node_rows(trace),
         "locals": local_rows(trace),
-        "steps": step_rows(trace) if steps else [],
+        "steps": step_rows(trace),
     }
     if extra:
         doc.update(extra)
@@ -95,7 +95,6 @@ def _finite(v: Any) -> Any:
 
 # -- the steps written early: their text known before the referees answer, then completed ------------------
 _text = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C encoder of a JSON string
-_PLACEHOLDER = "\x00steps\x00"
 
 
 def _num(v: float | int | None) -> str:
@@ -109,10 +108,10 @@ def _num(v: float | int | None) -> str:
     return repr(v)
 
 
-def prerender(trace: Trace) -> list[str]:
-    """Each step's JSON, as far as the engine alone knows it (index, phase, target, formula, value, wrt,
-    nondiff): the CLI writes this while torch works, so little is left once it has answered."""
-    out = []
+def prerender(trace: Trace) -> dict[str, list[str]]:
+    """Each row's JSON as far as the engine alone knows it (names, formulas, values): the CLI writes this
+    while torch works, so little is left once it has answered. Rows of "steps", "locals" and "nodes"."""
+    steps, local_heads = [], []
     for s in trace.steps:
         head = (f'{{"index": {s.index}, "phase": "{s.phase}", "target": {_text(s.target)}, '
                 f'"formula": {_text(s.formula)}, "value": {_num(s.value)}')
@@ -120,8 +119,14 @@ def prerender(trace: Trace) -> list[str]:
             head += f', "wrt": {_text(s.wrt)}'
         if s.nondiff:
             head += ', "nondiff": true'
-        out.append(head)
-    return out
+        steps.append(head)
+        if s.phase == "local":
+            local_heads.append(f'{{"of": {_text(s.target)}, "wrt": {_text(s.wrt or "")}, "value": {_num(s.value)}, '
+                               f'"nondiff": {_num(s.nondiff)}')
+    nondiff = {s.target: s.nondiff for s in trace.steps if s.phase == "backward"}
+    nodes = [f'{{"name": {_text(n)}, "value": {_num(trace.values[n])}, "grad": {_num(trace.grads[n])}, '
+             f'"nondiff": {_num(nondiff[n])}' for n in trace.names]
+    return {"steps": steps, "locals": local_heads, "nodes": nodes}
 
 
 def _steps_text(trace: Trace, heads: list[str]) -> str:
@@ -138,11 +143,39 @@ def _steps_text(trace: Trace, heads: list[str]) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
-def document_text(trace: Trace, extra: dict[str, Any] | None = None, heads: list[str] | None = None) -> str:
-    """dumps(document(trace, extra)), with the steps from `prerender` (the same JSON, written sooner)."""
+def _locals_text(trace: Trace, heads: list[str]) -> str:
+    rows = [s for s in trace.steps if s.phase == "local"]
+    return "[" + ", ".join(f'{head}, "torch_value": {_num(s.torch_value)}, "fd_value": {_num(s.fd_value)}, '
+                           f'"ok": {_num(s.ok)}}}' for s, head in zip(rows, heads, strict=True)) + "]"
+
+
+def _nodes_text(trace: Trace, heads: list[str]) -> str:
+    fig = trace.figures
+    forward = {s.target: s for s in trace.steps if s.phase == "forward"}
+    backward = {s.target: s for s in trace.steps if s.phase == "backward"}
+    parts = []
+    for name, head in zip(trace.names, heads, strict=True):
+        f, b = forward[name], backward[name]
+        ok = _num(bool(f.ok and b.ok)) if fig else "null"
+        fd = _num(fig.fd_grads.get(name)) if fig else "null"
+        parts.append(f'{head}, "torch_value": {_num(f.torch_value)}, "torch_grad": {_num(b.torch_value)}, '
+                     f'"fd_grad": {fd}, "ok": {ok}, "exact_value": {_num(f.exact_value)}, '
+                     f'"exact_grad": {_num(b.exact_value)}}}')
+    return "[" + ", ".join(parts) + "]"
+
+
+def document_text(trace: Trace, extra: dict[str, Any] | None = None,
+                  heads: dict[str, list[str]] | None = None) -> str:
+    """dumps(document(trace, extra)), with the rows from `prerender` (the same JSON, written sooner)."""
     if heads is None:
         return dumps(document(trace, extra))
-    doc = document(trace, extra, steps=False)
-    doc["steps"] = _PLACEHOLDER
+    doc: dict[str, Any] = {"schema": SCHEMA, "kind": "chain", "dialect": trace.program.dialect, "ok": trace.ok,
+                           "output": trace.output}
+    for key in ("nodes", "locals", "steps"):
+        doc[key] = f"\x00{key}\x00"
+    if extra:
+        doc.update(extra)
     text = dumps(doc)
-    return text.replace(json.dumps(_PLACEHOLDER), _steps_text(trace, heads), 1)
+    for key, render in (("nodes", _nodes_text), ("locals", _locals_text), ("steps", _steps_text)):
+        text = text.replace(json.dumps(f"\x00{key}\x00"), render(trace, heads[key]), 1)
+    return text
