@@ -177,7 +177,7 @@ class DtypeRun:
     queries: dict[str, float | None] = field(default_factory=dict)
 
 
-class _Statement:
+class Statement:
     """One statement evaluated at op level: each node's value, dtype and whether it needs a gradient."""
 
     def __init__(self, expr: Expr, env: dict[str, float], dtype_of, requires: dict[str, bool]) -> None:
@@ -232,21 +232,21 @@ def run_at_dtypes(program: Program, output: str | None = None) -> DtypeRun:
     out = output or program.output
     values: dict[str, float] = {}
     requires: dict[str, bool] = {}
-    statements: dict[str, _Statement] = {}
+    statements: dict[str, Statement] = {}
     for a in program.assignments:
         if a.is_leaf:
             values[a.name] = rnd(a.expr.value, dtype_of(a.name))  # type: ignore[union-attr]
             requires[a.name] = not a.constant
             continue
         requires[a.name] = any(requires[n] for n in a.reads)
-        st = _Statement(a.expr, values, dtype_of, requires)
+        st = Statement(a.expr, values, dtype_of, requires)
         statements[a.name] = st
         values[a.name] = rnd(st.value[id(a.expr)], dtype_of(a.name))
     run = DtypeRun({n: dtype_of(n) for n in program.names}, values)
     everything = {n: True for n in program.names}  # locals: every input on a detached copy needs one
     for a in program.assignments:
         if a.name in statements and a.reads:
-            detached = _Statement(a.expr, values, dtype_of, everything)
+            detached = Statement(a.expr, values, dtype_of, everything)
             got: dict[str, float] = {}
             detached.backward(1.0, got, dtype_of)
             for name in a.reads:
@@ -260,7 +260,7 @@ def run_at_dtypes(program: Program, output: str | None = None) -> DtypeRun:
     return run
 
 
-def _reached(program: Program, of: str, statements: dict[str, _Statement], requires: dict[str, bool],
+def _reached(program: Program, of: str, statements: dict[str, Statement], requires: dict[str, bool],
              dtype_of) -> dict[str, float]:
     """∂of/∂name op by op, as torch's engine accumulates it, for the names a gradient reaches."""
     if not requires[of]:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 
 from backprop_tui.engine import symbolic as S
-from backprop_tui.engine.float32 import DtypeRun, _Statement
+from backprop_tui.engine.float32 import DtypeRun, Statement
 from backprop_tui.lang.expr import Num, Op, Ref
 from backprop_tui.lang.program import Program
 from backprop_tui.lang.torch_dtypes import program_dtypes
@@ -58,8 +58,8 @@ class Float32Effects:
             if isinstance(a.expr, Num):
                 values64[a.name] = a.expr.value
                 continue
-            st64 = _Statement(a.expr, values64, as_64, requires)
-            st32 = _Statement(a.expr, run32.values, dtype_of, requires)
+            st64 = Statement(a.expr, values64, as_64, requires)
+            st32 = Statement(a.expr, run32.values, dtype_of, requires)
             values64[a.name] = st64.value[id(a.expr)]
             for node in st32.order:
                 if not isinstance(node, Op):
@@ -78,7 +78,7 @@ class Float32Effects:
         self.values64 = values64
 
     @staticmethod
-    def _text(node: Op, st: _Statement) -> str:
+    def _text(node: Op, st: Statement) -> str:
         shape = S.render(node, budget=40) or node.op
         numbers = S.render(node, lambda n: short(st.value[id(n)]) if isinstance(n, Ref) else None, 40)
         return f"{shape} = {numbers}" if numbers and numbers != shape else shape

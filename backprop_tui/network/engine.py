@@ -22,7 +22,7 @@ from backprop_tui.network.clamps import (
     log_of_zero_note,
 )
 from backprop_tui.network.spec import Spec
-from backprop_tui.network.verdict import arrays_agree
+from backprop_tui.network.verdict import arrays_agree, with_torch  # noqa: F401  (re-exported)
 from backprop_tui.numbers import short
 
 
@@ -470,23 +470,3 @@ def _row(r: np.ndarray) -> str:
 def jac_text(J: np.ndarray) -> str:
     more = J.shape[0] - 1
     return f"row 0: {mat(J[0])}" + (f" (and {more} more rows)" if more else "")
-
-
-def with_torch(tr: NetTrace, figures: dict[Key, np.ndarray | float | None]) -> NetTrace:
-    """Fill each step with torch's figure and whether every number agrees (the project's tolerance)."""
-    steps: list[Step] = []
-    torch_arrays: list[np.ndarray | None] = []
-    worst = 0.0
-    for s, arr, key in zip(tr.steps, tr.arrays, tr.keys, strict=True):
-        got = figures.get(key)
-        t = None if got is None else np.asarray(got, dtype=np.float64)
-        torch_arrays.append(t)
-        if arr is None or t is None:
-            ok = arr is None and t is None
-        else:
-            ok, diff = arrays_agree(arr, t)
-            worst = max(worst, diff)
-        tv = float(t) if (t is not None and t.ndim == 0) else None
-        steps.append(replace(s, torch_value=tv, ok=ok))
-    return replace(tr, steps=tuple(steps), torch_arrays=tuple(torch_arrays), checked=True, max_error=worst)
-

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from backprop_tui.engine.step import Step
 from backprop_tui.numbers import TOL_ABS, TOL_REL
+
+if TYPE_CHECKING:
+    from backprop_tui.network.engine import Key, NetTrace
 
 
 def arrays_agree(a: np.ndarray, b: np.ndarray) -> tuple[bool, float]:
@@ -26,3 +32,23 @@ def arrays_agree(a: np.ndarray, b: np.ndarray) -> tuple[bool, float]:
         scaled = np.where(finite, diff / np.maximum(size, 1.0), 0.0)
     ok = bool(np.all(close | same_nonfinite))
     return ok, float(scaled.max()) if scaled.size else 0.0
+
+
+def with_torch(tr: NetTrace, figures: dict[Key, np.ndarray | float | None]) -> NetTrace:
+    """Fill each step with torch's figure and whether every number agrees (the project's tolerance)."""
+    steps: list[Step] = []
+    torch_arrays: list[np.ndarray | None] = []
+    worst = 0.0
+    for s, arr, key in zip(tr.steps, tr.arrays, tr.keys, strict=True):
+        got = figures.get(key)
+        t = None if got is None else np.asarray(got, dtype=np.float64)
+        torch_arrays.append(t)
+        if arr is None or t is None:
+            ok = arr is None and t is None
+        else:
+            ok, diff = arrays_agree(arr, t)
+            worst = max(worst, diff)
+        tv = float(t) if (t is not None and t.ndim == 0) else None
+        steps.append(replace(s, torch_value=tv, ok=ok))
+    return replace(tr, steps=tuple(steps), torch_arrays=tuple(torch_arrays), checked=True, max_error=worst)
+
