@@ -139,6 +139,11 @@ def handle_chain(request: dict[str, Any], session: Session) -> dict[str, Any]:
     from backprop_tui.lang import parse_program
     from backprop_tui.lang.wire import decode
 
+    wire = request.get("program")
+    if wire is not None and request.get("compact") and not request.get("fd") and wire.get("dialect") != "torch":
+        from backprop_tui.check.torch_wire import wire_figures
+
+        return {"lists": wire_figures(wire)}  # straight from the tokens: no expression objects to build
     if "program" in request:
         program = decode(request["program"])
     else:
