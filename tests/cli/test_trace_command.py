@@ -247,15 +247,16 @@ def test_disagreement_in_text(monkeypatch, fast_referee, tmp_path):
 
 
 def test_referee_disagreeing_exits_1(monkeypatch, tmp_path):
-    from backprop_tui.check import torch_referee
+    from backprop_tui.check import torch_wire
 
-    real = torch_referee.torch_figures
+    real = torch_wire.wire_figures
 
-    def skewed(program, output):
-        fig = real(program, output)
-        return replace(fig, grads={**fig.grads, "w": fig.grads["w"] + 1e-3})
+    def skewed(data):  # the referee's answer for x, w, y with grad(w) off by 1e-3
+        lists = real(data)
+        lists["grads"][1] += 1e-3
+        return lists
 
-    monkeypatch.setattr(torch_referee, "torch_figures", skewed)
+    monkeypatch.setattr(torch_wire, "wire_figures", skewed)
     r = run(["trace", write(tmp_path, "x = 2\nw = 3\ny = x*w\n"), "--format", "json"])
     assert r.code == 1
     doc = r.doc
