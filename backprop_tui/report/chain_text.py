@@ -106,8 +106,9 @@ def markdown(trace: Trace, title: str, extra: dict[str, Any] | None = None) -> s
             out += ["", f"## {HEADINGS.get(phase, phase)}", "", "| # | step | value | torch | fd | check |",
                     "|---|---|---|---|---|---|"]
         note = f" {_cell(s.note)}" if s.note else ""
+        digits = f" ({digits_text(s)})" if s.digits is not None else ""
         out.append(f"| {s.index + 1} | `{_cell(s.formula)}` | {short(s.value)} | {short(s.torch_value)} | "
-                   f"{short(s.fd_value)} | {mark(s.ok, s.verdict)}{note} |")
+                   f"{short(s.fd_value)} | {mark(s.ok, s.verdict)}{digits}{note} |")
     out += ["", "## Variables", "", _table(trace, markdown=True)]
     out += _snippet_text(extra, markdown=True)
     return "\n".join(out) + "\n"
