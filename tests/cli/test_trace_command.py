@@ -15,18 +15,19 @@ from pathlib import Path
 import pytest
 
 from backprop_tui.engine.rules import RULES
-from tests.core_helpers import WHERE, InProcessReferee, acceptance_dir, run, write
+from tests.core_helpers import WHERE, acceptance_dir, run, write
 from tests.lang.test_chain_parser import BAD as PARSER_BAD
 from tests.lang.test_chain_parser import DEEP
 
 SEED_GRADS = {"x": 4, "w1": 2, "b1": 2, "w2": 3, "b2": 1, "y1": 2, "y2": 1}
-NODE_KEYS = {"name", "value", "grad", "torch_value", "torch_grad", "fd_grad", "nondiff", "ok"}
+NODE_KEYS = {"name", "value", "grad", "torch_value", "torch_grad", "fd_grad", "nondiff", "ok", "exact_value",
+             "exact_grad"}
 LOCAL_KEYS = {"of", "wrt", "value", "torch_value", "ok"}
 STEP_KEYS = {"index", "phase", "target", "formula", "value", "torch_value", "fd_value", "ok"}
 TOP_KEYS = {"schema", "kind", "ok", "output", "nodes", "locals", "steps"}
 # documented additions beyond the list: scripts must be able to rely on the list, extras are allowed
-TOP_EXTRA, LOCAL_EXTRA, STEP_EXTRA = {"dialect", "queries", "printed", "warnings"}, {"fd_value", "nondiff"}, \
-    {"wrt", "nondiff"}
+TOP_EXTRA, LOCAL_EXTRA = {"dialect", "queries", "printed", "prints", "warnings"}, {"fd_value", "nondiff"}
+STEP_EXTRA = {"wrt", "nondiff", "exact_value", "digits", "verdict", "note", "value32", "torch_value32"}
 WARNING_KEYS = {"kind", "where", "figures", "message", "advice", "steps"}
 
 
@@ -250,12 +251,16 @@ def test_disagreement_in_text(monkeypatch, fast_referee, tmp_path):
 
 
 def test_referee_disagreeing_exits_1(monkeypatch, tmp_path):
-    class Skewed(InProcessReferee):
-        def figures(self):
-            fig = super().figures()
-            return replace(fig, grads={**fig.grads, "w": fig.grads["w"] + 1e-3})
+    from backprop_tui.check import torch_wire
 
-    monkeypatch.setattr("backprop_tui.check.remote.Referee", Skewed)
+    real = torch_wire.wire_figures
+
+    def skewed(data):  # the referee's answer for x, w, y with grad(w) off by 1e-3
+        lists = real(data)
+        lists["grads"][1] += 1e-3
+        return lists
+
+    monkeypatch.setattr(torch_wire, "wire_figures", skewed)
     r = run(["trace", write(tmp_path, "x = 2\nw = 3\ny = x*w\n"), "--format", "json"])
     assert r.code == 1
     doc = r.doc
