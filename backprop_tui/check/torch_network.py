@@ -62,7 +62,9 @@ def loss_of(spec: Spec, a: torch.Tensor, y: torch.Tensor, labels: torch.Tensor |
         return 0.5 * ((a - y) ** 2).sum() / n
     if spec.loss == "bce":
         return F.binary_cross_entropy(a, y)
-    if spec.output == "identity":  # the post's case: CrossEntropyLoss on logits
+    if spec.loss == "bce_with_logits":
+        return F.binary_cross_entropy_with_logits(a, y)
+    if spec.output == "identity" or spec.loss == "cross_entropy_logits":  # nn.CrossEntropyLoss of its input
         return F.cross_entropy(a, labels if labels is not None else y)
     if labels is not None:
         return F.nll_loss(torch.log(a), labels)
