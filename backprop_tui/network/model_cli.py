@@ -4,7 +4,7 @@ train with the numpy engine, and print the file's own lines under the file's own
 stdout carries what the file itself would print (its prints, in its own format), so that it can be compared
 with `python FILE`; stderr carries the tool's commentary: what was read, the notes (default data, the seed,
 no-ops), torch's warnings, and the checks. Exit 0: torch agrees; 1: it does not (or could not check); 2: bad
-input. torch runs only in the referee process (network.remote.RemoteChecker).
+input. torch runs only in the referee process (network.remote.RemoteChecker, on check.client's one client).
 """
 
 from __future__ import annotations
@@ -34,6 +34,18 @@ def _fail(err: BadInput, path: str, stream: IO[str]) -> int:
     where = "" if path == "-" or str(err).startswith(path) else f"{path}: "
     print(f"backprop-tui: {where}{err}", file=stream)
     return 2
+
+
+def command_checker() -> RemoteChecker:
+    """The command's own referee (check.client.take: the one started while the file was read), closed with
+    the checker. CheckFailed where BACKPROP_TUI_REFEREE is not an address."""
+    from backprop_tui.check.client import take
+    from backprop_tui.check.protocol import RefereeError
+
+    try:
+        return RemoteChecker(take())
+    except RefereeError as err:  # a BACKPROP_TUI_REFEREE that is not an address
+        raise CheckFailed(str(err)) from None
 
 
 def load(text: str, data: str | None, epochs: int | None, remote: RemoteChecker) -> Bound:
@@ -171,7 +183,11 @@ def train_model(path: str, text: str, epochs: int | None, data: str | None, fmt:
     from backprop_tui.network.cli import run_training
 
     out, err = out or sys.stdout, err or sys.stderr
-    remote = (checker or RemoteChecker)()
+    try:
+        remote = (checker or command_checker)()
+    except CheckFailed as e:
+        print(f"backprop-tui: {path}: the torch referee failed: {e}", file=err)
+        return 1
     try:
         try:
             if fmt not in ("text", "json"):
@@ -261,7 +277,11 @@ def trace_model(path: str, text: str, data: str | None, fmt: str = "text", out: 
     from backprop_tui.network.engine import trace as build_net_trace
 
     out, err = out or sys.stdout, err or sys.stderr
-    remote = (checker or RemoteChecker)()
+    try:
+        remote = (checker or command_checker)()
+    except CheckFailed as e:
+        print(f"backprop-tui: {path}: the torch referee failed: {e}", file=err)
+        return 1
     try:
         try:
             if fmt not in report_formats():
@@ -300,7 +320,11 @@ def expand_model(path: str, text: str, neuron: str, row: int, data: str | None =
     from backprop_tui.network.expand import expand_neuron, parse_neuron
 
     out, err = out or sys.stdout, err or sys.stderr
-    remote = (checker or RemoteChecker)()
+    try:
+        remote = (checker or command_checker)()
+    except CheckFailed as e:
+        print(f"backprop-tui: {path}: the torch referee failed: {e}", file=err)
+        return 1
     try:
         b = load(text, data, None, remote)
         layer, unit = parse_neuron(b.spec, neuron)
