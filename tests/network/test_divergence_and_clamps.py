@@ -72,7 +72,8 @@ def test_divergence_in_train_agrees_with_torch_and_exits_0(tmp_path):
     assert code == 0, text
     assert "Epoch [90/300], Loss: inf" in text and "Epoch [180/300], Loss: nan" in text
     assert "torch checked 11 epochs from the engine's weights: 11 agreed" in text and "disagreed" not in text
-    assert "The loss diverged" in text
+    # the explanation is the learning warnings' one (network.warnings), the verdict this issue's
+    assert "⚠ divergence · epoch 2" in text and "it became inf at epoch 77" in text
 
 
 @pytest.mark.real_referee
