@@ -64,7 +64,7 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         torch = "pending" if not st.trace.checked else short(step.torch_value)
         kept = ""  # how many significant digits the engine's float64 figure has right (the exact referee)
         if step.digits is not None:
-            kept = " (exact)" if step.digits >= 17 else f" ({step.digits} digits right)"
+            kept = " (exact)" if step.digits >= 17 else f" ({step.digits} digit{'' if step.digits == 1 else 's'} right)"
         figures = Content(f"engine {short(step.value)}{kept}   torch {torch}{fd}   ")
         parts.append(figures + verdict(step, st.trace.checked, torch_error))
         if step.digits is not None and step.digits < 15 and step.exact_value is not None:
