@@ -175,6 +175,7 @@ def document_text(trace: Trace, extra: dict[str, Any] | None = None,
                            "output": trace.output}
     for key in ("nodes", "locals", "steps"):
         doc[key] = f"\x00{key}\x00"
+    doc["warnings"] = [w.as_json() for w in chain_warnings(trace)]
     if extra:
         doc.update(extra)
     text = dumps(doc)

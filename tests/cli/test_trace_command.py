@@ -8,6 +8,7 @@ the acceptance cases, one disagreement and the hostile inputs go through the rea
 from __future__ import annotations
 
 import io
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -63,7 +64,8 @@ def assert_contract(doc: dict) -> None:
     assert [(loc["of"], loc["wrt"]) for loc in doc["locals"]] == \
         [(s["target"], s["wrt"]) for s in doc["steps"] if s["phase"] == "local"]
     assert doc["ok"] == all(s["ok"] for s in doc["steps"])
-    for w in doc.get("warnings", []):
+    assert isinstance(doc["warnings"], list)  # always there, [] when none (README's schema)
+    for w in doc["warnings"]:
         assert set(w) == WARNING_KEYS and w["kind"] in ("saturation", "dead_relu") and w["message"]
         assert all(0 <= i < len(doc["steps"]) for i in w["steps"])
 
@@ -380,3 +382,20 @@ def test_in_process_referee_matches_the_child_on_the_snippet(fast_referee):
     r = run(["trace", str(acceptance_dir() / "seed_snippet.py"), "--format", "json"])
     assert r.code == 0, r.err
     assert [q["torch_value"] for q in r.doc["queries"]] == [2, 1, 2]
+
+
+def test_the_json_carries_the_learning_warnings_written_early_or_not(tmp_path):
+    """trace --format json writes its rows before torch answers (chain_json.prerender): the document is
+    still the one chain_json.document gives, the engine's warnings included."""
+    from backprop_tui.engine.trace import build_trace
+    from backprop_tui.lang import parse_program
+    from backprop_tui.report import chain_json
+
+    source = "x = 8\nw = 1\ny = tanh(x*w)\n"  # tanh'(8) = 4.5e-7: saturated
+    r = run(["trace", write(tmp_path, source), "--format", "json"])
+    assert r.code == 0, r.err
+    assert_contract(r.doc)
+    assert [w["kind"] for w in r.doc["warnings"]] == ["saturation"]
+    trace = build_trace(parse_program(source))
+    early = json.loads(chain_json.document_text(trace, None, chain_json.prerender(trace)))
+    assert early == json.loads(chain_json.dumps(chain_json.document(trace)))  # the same object, keys in any order
