@@ -17,7 +17,6 @@ from backprop_tui.errors import BadInput
 if TYPE_CHECKING:
     import argparse
 
-    from backprop_tui.engine.trace import Trace
     from backprop_tui.report.worksheet import SheetOptions
 
 SUBCOMMANDS = ("open", "trace", "train", "expand", "export")
@@ -186,7 +185,11 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
         referee.kill()  # bad input: no need to wait for torch
         raise
     referee.close(wait=False)
-    extra = snippet_extra(trace) if program.dialect == "torch" else None
+    extra = None
+    if program.dialect == "torch":  # its queries and prints, each checked by real torch
+        from backprop_tui.report.snippet_checks import snippet_checks
+
+        extra = snippet_checks(trace)
     queries_ok = all(q["ok"] for q in extra["queries"]) if extra else True
     if not queries_ok:
         extra["ok"] = False  # type: ignore[index]
@@ -202,13 +205,6 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
     else:
         out.write(chain_text.text(trace, title, extra))
     return 0 if trace.ok and queries_ok else 1
-
-
-def snippet_extra(trace: Trace) -> dict:
-    """The torch dialect's queries and prints, each checked by real torch (report.snippet_checks)."""
-    from backprop_tui.report.snippet_checks import snippet_checks
-
-    return snippet_checks(trace)
 
 
 def open_command(args: argparse.Namespace) -> int:
