@@ -8,6 +8,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+# Kept for tests written before the one referee: the plain RemoteChecker, whose shared client is the
+# in-process referee in every test not marked real_referee (tests/conftest.py)
+from backprop_tui.network.remote import RemoteChecker as InProcessChecker  # noqa: F401
+
 
 @dataclass
 class ModelRun:
