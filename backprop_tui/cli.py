@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -18,7 +17,6 @@ from backprop_tui.errors import BadInput
 if TYPE_CHECKING:
     import argparse
 
-    from backprop_tui.engine.trace import Trace
     from backprop_tui.report.worksheet import SheetOptions
 
 SUBCOMMANDS = ("open", "trace", "train", "expand", "export")
@@ -140,8 +138,10 @@ def read_source(path: str) -> bytes:
 
 def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO,
                   sheet: SheetOptions | None = None, data: str | None = None) -> int:
-    from backprop_tui.check import apply_check, fd_figures
-    from backprop_tui.check.remote import Referee
+    from backprop_tui.check import fd_figures
+    from backprop_tui.check.client import take
+    from backprop_tui.check.pipeline import ChainCheck, exact_for
+    from backprop_tui.check.protocol import RefereeError
     from backprop_tui.engine.trace import build_trace
     from backprop_tui.lang import parse_program
     from backprop_tui.lang.load import decode, is_network_spec
@@ -162,21 +162,34 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
         return trace_model(path, text, data, fmt, out)
     if data is not None:
         raise BadInput("--data applies to a PyTorch model file (an nn.Module or nn.Sequential and its training loop)")
-    referee = Referee(text, of, atomic)  # torch loads on the other core while this one parses and derives
+    try:
+        referee = take().start()  # torch loads on the other core while this one parses and derives
+    except RefereeError as err:
+        raise BadInput(f"the torch referee failed: {err}") from None
     try:
         program = parse_program(text, of)
         if atomic:
             from backprop_tui.engine.atomize import atomize
 
             program = atomize(program)
-        referee.send(program)
+        check = ChainCheck(referee, program)
         trace = build_trace(program)
-        fd_grads, fd_locals = fd_figures(trace)
-        figures = referee.figures()
-    finally:
-        referee.cancel()
-    trace = apply_check(trace, replace(figures, fd_grads=fd_grads, fd_locals=fd_locals))
-    extra = snippet_extra(trace) if program.dialect == "torch" else None
+        fd = fd_figures(trace)
+        exact = exact_for(program, trace.output)  # the third referee, while torch works
+        heads = chain_json.prerender(trace) if fmt == "json" else None  # so is most of the JSON
+        trace = check.finish(trace, fd, exact)
+    except RefereeError as err:
+        referee.kill()
+        raise BadInput(f"the torch referee failed: {err}") from None
+    except BaseException:
+        referee.kill()  # bad input: no need to wait for torch
+        raise
+    referee.close(wait=False)
+    extra = None
+    if program.dialect == "torch":  # its queries and prints, each checked by real torch
+        from backprop_tui.report.snippet_checks import snippet_checks
+
+        extra = snippet_checks(trace)
     queries_ok = all(q["ok"] for q in extra["queries"]) if extra else True
     if not queries_ok:
         extra["ok"] = False  # type: ignore[index]
@@ -186,27 +199,12 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
 
         out.write(render(chain_sheet(trace, title, sheet, chain_text.summary(trace)), fmt))
     elif fmt == "json":
-        out.write(chain_json.dumps(chain_json.document(trace, extra)) + "\n")
+        out.write(chain_json.document_text(trace, extra, heads) + "\n")
     elif fmt == "markdown":
         out.write(chain_text.markdown(trace, title, extra))
     else:
         out.write(chain_text.text(trace, title, extra))
     return 0 if trace.ok and queries_ok else 1
-
-
-def snippet_extra(trace: Trace) -> dict:
-    """The torch dialect's queries and prints, each query checked by real torch."""
-    from backprop_tui.engine.snippet_run import run_snippet
-    from backprop_tui.numbers import agree
-
-    run = run_snippet(trace)
-    theirs = trace.figures.queries
-    queries = []
-    for q in run.queries:
-        tv = theirs.get(q.label)
-        queries.append({"label": q.label, "of": q.of, "wrt": q.wrt, "value": q.value, "torch_value": tv,
-                        "ok": agree(q.value, tv)})
-    return {"queries": queries, "printed": list(run.printed)}
 
 
 def open_command(args: argparse.Namespace) -> int:
@@ -381,6 +379,10 @@ def main(argv: list[str] | None = None) -> int:
         # a headless run builds ~10 objects per statement and exits: collection passes over them
         # would only add time that grows faster than the program
         gc.disable()
+    if args.command in ("trace", "train"):
+        from backprop_tui.check import client
+
+        client.prestart()  # torch's import, the longest wait, starts before anything is read
     try:
         return dispatch(args, sys.stdout)
     except BadInput as err:
@@ -392,3 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if args.command in ("trace", "train"):
+            from backprop_tui.check import client
+
+            client.discard()  # never used (bad input before it was needed): stopped, not left to load torch

@@ -24,8 +24,21 @@ def full(v: float | None) -> str:
     return repr(float(v))
 
 
+TOL_ABS = 1e-12
+INF = math.inf
+TOL_REL = 1e-9
+
+
 def agree(a: float | None, b: float | None) -> bool:
-    """The project's tolerance: |a - b| <= 1e-12 + 1e-9 * max(|a|, |b|)."""
+    """The project's tolerance: |a - b| <= 1e-12 + 1e-9 * max(|a|, |b|).
+
+    Non-finite figures agree only with the same non-finite figure: inf with inf of the same sign, nan
+    with nan (the same overflow at the same step is agreement, not a difference of nan)."""
     if a is None or b is None:
         return a is None and b is None
-    return abs(a - b) <= 1e-12 + 1e-9 * max(abs(a), abs(b))
+    d = abs(a - b)
+    if d <= TOL_ABS + TOL_REL * max(abs(a), abs(b)) and d != INF:  # False for nan, and where an inf takes part
+        return True
+    if a == b:  # inf == inf
+        return True
+    return a != a and b != b  # both nan

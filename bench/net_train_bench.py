@@ -41,7 +41,7 @@ def headless(spec_path: str, epochs: int) -> float:
         return True
 
     start = time.perf_counter()
-    res = run_training(spec, epochs, every, on_epoch)
+    res = run_training(spec, epochs, every, on_epoch, checker=check_epoch)  # torch in this process, as warmed
     elapsed = time.perf_counter() - start
     assert res.ok and res.epochs == epochs and len(res.checked_epochs) == len(lines) + 1
     return elapsed

@@ -23,10 +23,26 @@ def _gc_back_on():
     gc.enable()
 
 
-@pytest.fixture
-def fast_referee(monkeypatch):
-    """The torch referee in this process instead of a child (one torch import for the whole session)."""
-    from tests.core_helpers import InProcessReferee
+@pytest.fixture(autouse=True)
+def _referee_in_this_process(request, monkeypatch):
+    """Every front end's referee runs in this process (BACKPROP_TUI_REFEREE=inprocess:, one torch import
+    for the whole session), except in tests marked `real_referee`, which start the real child process (and
+    whose own subprocesses must not inherit the in-process address)."""
+    from backprop_tui.check import client
+    from backprop_tui.check.protocol import ENV
 
-    monkeypatch.setattr("backprop_tui.check.remote.Referee", InProcessReferee)
-    return InProcessReferee
+    if request.node.get_closest_marker("real_referee"):
+        monkeypatch.delenv(ENV, raising=False)
+    else:
+        monkeypatch.setenv(ENV, "inprocess:")
+    yield
+    shared, client._SHARED = client._SHARED, None
+    if shared is not None:
+        shared.close()
+
+
+@pytest.fixture
+def fast_referee():
+    """Kept for the tests that name it: the referee is in this process for every test not marked
+    real_referee."""
+    return None

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backprop_tui.check.figures import Figures
 from backprop_tui.cli import main
 from backprop_tui.errors import BadInput
 
@@ -77,29 +76,4 @@ def write(tmp_path: Path, text: str | bytes, name: str = "prog.bp") -> str:
     return str(path)
 
 
-class InProcessReferee:
-    """Stands in for check.remote.Referee: the same torch figures, without a child process (fast tests).
-
-    The same answer as the real one's server (check.serve.answer), computed in figures(), where the
-    real one's answer arrives: bad input must still be reported by the parent's own parse.
-    """
-
-    def __init__(self, source: str, output: str | None, atomic: bool = False) -> None:
-        self.source, self.output, self.atomic = source, output, atomic
-
-    def figures(self) -> Figures:
-        from backprop_tui.check.serve import answer, figures_from_json
-
-        reply = answer({"id": 1, "text": self.source, "output": self.output, "atomic": self.atomic, "fd": False})
-        if not reply["ok"]:
-            raise BadInput(f"the torch referee failed: {reply['error']}")
-        return figures_from_json(reply["figures"])
-
-    def send(self, program: object = None) -> None:
-        pass  # the real one sends the parsed program; this one answers from the text in figures()
-
-    def cancel(self) -> None:
-        pass
-
-
-__all__ = ["ACCEPTANCE", "ROOT", "WHERE", "BadInput", "InProcessReferee", "Run", "acceptance_dir", "run", "write"]
+__all__ = ["ACCEPTANCE", "ROOT", "WHERE", "BadInput", "Run", "acceptance_dir", "run", "write"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 PROBE = "import sys; {imports}; print(sorted(m for m in ('textual', 'torch') if m in sys.modules))"
 
@@ -41,3 +44,30 @@ def test_the_network_diagram_geometry_and_plot_axes_are_pure():
 
 def test_app_does_not_import_torch():
     assert loaded_after("import backprop_tui.tui.app") == "['textual']"
+
+
+HEADLESS = """
+import contextlib, io, sys
+from backprop_tui.cli import main
+codes = []
+with contextlib.redirect_stdout(io.StringIO()):
+    codes.append(main(["trace", sys.argv[1], "--format", "json"]))
+    codes.append(main(["trace", sys.argv[2]]))
+    codes.append(main(["trace", "examples/xor.toml"]))
+    codes.append(main(["train", "examples/xor.toml", "--epochs", "20", "--log-every", "10"]))
+print(codes, "torch" in sys.modules)
+"""
+
+
+@pytest.mark.real_referee
+def test_headless_trace_and_train_keep_torch_in_the_referee(tmp_path):
+    """The CLI's own process never imports torch: chains, snippets, network trace and train all ask the one
+    referee process."""
+    chain = tmp_path / "chain.bp"
+    chain.write_text("x = 1\nw = 2\ny = tanh(x*w)\n")
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text("import torch\nx = torch.tensor(2., requires_grad=True)\ny = x*x\nprint(y)\n")
+    done = subprocess.run([sys.executable, "-c", HEADLESS, str(chain), str(snippet)], capture_output=True,
+                          text=True, timeout=300, cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.split("] ")[-1].strip() == "False", done.stderr[-2000:]
+    assert done.stdout.startswith("[0, 0, 0, 0]"), done.stdout + done.stderr[-2000:]

@@ -162,14 +162,6 @@ def test_query_work(monkeypatch) -> None:
 
 
 # -- PyTorch model files (lang/torch_model, network/model_*) --------------------------------------------
-@pytest.fixture
-def model_referee(monkeypatch):
-    """torch's replay of the model's draws answered in this process (the caps are the tool's own code)."""
-    from tests.network.model_helpers import InProcessChecker
-
-    monkeypatch.setattr("backprop_tui.network.model_cli.RemoteChecker", InProcessChecker)
-
-
 def post_file(tmp_path: Path, head: str = "", name: str = "model.py", old: str = "", new: str = "") -> str:
     from tests.network.model_cases import POST
 
@@ -180,12 +172,12 @@ def post_file(tmp_path: Path, head: str = "", name: str = "model.py", old: str =
     return write(tmp_path, text, name)
 
 
-def test_model_train_work(model_referee, tmp_path: Path) -> None:
+def test_model_train_work(tmp_path: Path) -> None:
     r = run(["train", post_file(tmp_path, "num_epochs = 1000000\n")])
     assert r.code == 2 and "MODEL_TRAIN_WORK" in r.err and "at most 69,060 epochs" in r.err
 
 
-def test_model_activation_cells(model_referee, monkeypatch, tmp_path: Path) -> None:
+def test_model_activation_cells(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr("backprop_tui.network.model_bind.MAX_CELLS", 1000)
     r = run(["train", post_file(tmp_path, "num_epochs = 2\n")])
     assert r.code == 2 and "MODEL_ACTIVATION_CELLS" in r.err and "rows through layers of 10-20-2" in r.err

@@ -1,6 +1,8 @@
-"""The referees: torch autograd in float64 (the only place torch is imported) and finite differences.
+"""The referees and the verdicts: torch (in the referee process, check.server: the only modules that import
+torch are the request kinds' torch_referee, torch_snippet and torch_network), the exact referee (mpmath),
+finite differences, rounding bounds, and the verdict each step gets.
 
-`torch_figures` imports torch on first call; import this package freely, it stays light.
+Import this package freely: it stays light (no torch, no mpmath until an exact figure is needed).
 """
 
 from backprop_tui.check.figures import Figures, apply_check, check_trace

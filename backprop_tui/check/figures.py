@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from backprop_tui.engine.step import Step
 from backprop_tui.engine.trace import Trace
@@ -19,20 +20,69 @@ class Figures:
     fd_grads: dict[str, float | None] = field(default_factory=dict)
     fd_locals: dict[tuple[str, str], float | None] = field(default_factory=dict)
     queries: dict[str, float | None] = field(default_factory=dict)  # the snippet's autograd.grad answers
+    # a snippet run by torch at its own dtypes (check.torch_snippet: printed lines, values, grads, locals,
+    # queries), the engine's own run at those dtypes (engine.float32.DtypeRun), and the exact referee's
+    # figures (check.exact.ExactFigures) where computed
+    at_dtypes: dict[str, Any] | None = None
+    engine32: Any = None
+    exact: Any = None
+
+
+def figures_to_json(fig: Figures) -> dict[str, Any]:
+    """The wire form of Figures (check.protocol): dicts by name, locals as [of, wrt, value] rows."""
+    return {
+        "values": fig.values, "grads": fig.grads,
+        "locals": [[of, wrt, v] for (of, wrt), v in fig.locals.items()],
+        "fd_grads": fig.fd_grads,
+        "fd_locals": [[of, wrt, v] for (of, wrt), v in fig.fd_locals.items()],
+        "queries": fig.queries,
+    }
+
+
+def figures_to_lists(fig: Figures, program: Any) -> dict[str, Any]:
+    """The compact wire form: values and gradients as lists in program order, locals as one list in the
+    order of each statement's reads (both sides know the program; 10,000 statements' figures read back
+    several times faster than as dicts keyed by name)."""
+    names = program.names
+    return {
+        "values": [fig.values[n] for n in names], "grads": [fig.grads[n] for n in names],
+        "locals": [fig.locals.get((a.name, r)) for a in program.assignments for r in a.reads],
+        "queries": fig.queries,
+    }
+
+
+def figures_from_lists(data: dict[str, Any], program: Any) -> Figures:
+    names = program.names
+    keys = [(a.name, r) for a in program.assignments for r in a.reads]
+    return Figures(dict(zip(names, data["values"], strict=True)), dict(zip(names, data["grads"], strict=True)),
+                   dict(zip(keys, data["locals"], strict=True)), queries=dict(data.get("queries", {})))
+
+
+def figures_from_json(data: dict[str, Any]) -> Figures:
+    return Figures(
+        values=dict(data["values"]), grads=dict(data["grads"]),
+        locals={(of, wrt): v for of, wrt, v in data["locals"]},
+        fd_grads=dict(data.get("fd_grads", {})),
+        fd_locals={(of, wrt): v for of, wrt, v in data.get("fd_locals", [])},
+        queries=dict(data.get("queries", {})),
+    )
 
 
 def check_trace(trace: Trace) -> Trace:
-    """Run both referees (imports torch) and return the trace with every step checked."""
+    """Every referee in this process (imports torch: tests and scripts; front ends use check.pipeline with
+    the referee process) and the trace with every step's verdict."""
     from backprop_tui.check.finite_diff import fd_figures
+    from backprop_tui.check.pipeline import judge
     from backprop_tui.check.torch_referee import torch_figures
 
     figures = torch_figures(trace.program, trace.output)
     if trace.program.dialect == "torch":
-        from backprop_tui.check.torch_snippet import torch_queries
+        from backprop_tui.check.torch_snippet import run_snippet_in_torch, torch_queries
 
-        figures = replace(figures, queries=torch_queries(trace.program))
+        figures = replace(figures, queries=torch_queries(trace.program),
+                          at_dtypes=run_snippet_in_torch(trace.program))
     fd_grads, fd_locals = fd_figures(trace)
-    return apply_check(trace, replace(figures, fd_grads=fd_grads, fd_locals=fd_locals))
+    return judge(trace, replace(figures, fd_grads=fd_grads, fd_locals=fd_locals))
 
 
 def grad_agrees(engine: float | None, torch_grad: float | None, requires_grad: bool) -> bool:
@@ -65,5 +115,6 @@ def apply_check(trace: Trace, fig: Figures) -> Trace:
             steps.append(s)
             continue
         # built directly, not with dataclasses.replace: this runs once per step on 60,000-step traces
-        steps.append(Step(s.index, s.phase, s.target, s.formula, s.value, s.wrt, s.nondiff, tv, fd, ok, s.terms))
+        steps.append(Step(s.index, s.phase, s.target, s.formula, s.value, s.wrt, s.nondiff, tv, fd, ok, s.terms,
+                          verdict="agree" if ok else "disagree"))
     return replace(trace, steps=tuple(steps), figures=fig)

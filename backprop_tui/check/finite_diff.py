@@ -1,8 +1,9 @@
 """Central finite differences: an advisory third opinion, in pure Python.
 
 Gradients by finite differences cost a forward pass per name (quadratic), so they are computed only
-for programs of up to FD_GRAD_LIMIT assignments; locals only for statements of modest size. Skipped
-figures are None and shown as "—".
+for programs of up to FD_GRAD_LIMIT assignments; locals only for statements of modest size, in programs of
+up to FD_LOCAL_LIMIT assignments (beyond, the exact referee is the third opinion where one is needed).
+Skipped figures are None and shown as "—".
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from backprop_tui.lang.expr import Expr, Num, size
 
 FD_GRAD_LIMIT = 300
 FD_LOCAL_WORK = 5_000  # nodes evaluated per statement at most
+FD_LOCAL_LIMIT = 2_000  # assignments: the exact referee's limit too (check.pipeline.EXACT_LIMIT)
 
 
 def _step(x: float) -> float:
@@ -29,6 +31,8 @@ def fd_figures(trace: Trace) -> tuple[dict[str, float | None], dict[tuple[str, s
 def _fd_locals(trace: Trace) -> dict[tuple[str, str], float | None]:
     out: dict[tuple[str, str], float | None] = {}
     values = trace.values
+    if len(trace.program.assignments) > FD_LOCAL_LIMIT:
+        return out
     for a in trace.program.assignments:
         if not a.reads:
             continue

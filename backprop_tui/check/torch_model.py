@@ -4,7 +4,8 @@
 file that draws random numbers or makes a data tensor (torch.manual_seed, torch.randn/rand/randint,
 torch.tensor, and each nn.Linear's initialisation): exactly the parameters and data the file would have.
 `train_float32(run)` trains that model as the file does (float32, nn.Linear, the file's activations and
-loss class, plain SGD) and returns the losses of the epochs asked for, as loss.item() gives them.
+loss class, plain SGD) and returns the losses of the epochs asked for, as loss.item() gives them. The
+referee serves them as the kinds "model.init" and "model.train32" (at the end; client: network.remote).
 
 The plan (lang.torch_model.plan.ModelPlan.rng_plan) is {"statements": [...]}, each one of
     {"op": "manual_seed", "seed": s}
@@ -22,6 +23,8 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from backprop_tui.check.kinds import Session, kind
 
 _DTYPES = {"float32": torch.float32, "int64": torch.int64}
 
@@ -113,10 +116,14 @@ def train_float32(run: dict[str, Any]) -> dict[str, Any]:
     return {"losses": losses}
 
 
-def answer_model(request: dict[str, Any]) -> dict[str, Any]:
-    """The referee server's two request kinds for model files (see network.remote.RemoteChecker)."""
-    if request["op"] == "model_init":
-        return {"init": replay_init(request["plan"])}
-    if request["op"] == "model_train32":
-        return train_float32(request["run"])
-    raise ValueError(f"unknown op {request['op']!r}")
+# -- the referee's request kinds (check.kinds) for a model file ---------------------------------------
+@kind("model.init")
+def _init(request: dict[str, Any], session: Session) -> dict[str, Any]:
+    """{"plan": {...}} -> {"init": {"params", "tensors"}} (replay_init)."""
+    return {"init": replay_init(request["plan"])}
+
+
+@kind("model.train32")
+def _train32(request: dict[str, Any], session: Session) -> dict[str, Any]:
+    """{"run": {...}} -> {"losses": [...]} (train_float32)."""
+    return train_float32(request["run"])

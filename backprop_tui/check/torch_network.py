@@ -2,7 +2,8 @@
 
 `network_figures` gives torch's figure for every step key of engine.trace; `check_trace` fills them in;
 `check_epoch` checks one training epoch from the engine's own weights; `torch_loop` is a plain float64
-torch training loop, the thing `train` must match.
+torch training loop, the thing `train` must match. The referee's kinds network.spec, network.trace and
+network.epoch (at the end) serve them to the front ends (network.remote).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from backprop_tui.check.kinds import Session, kind
 from backprop_tui.network.engine import Key, NetTrace, with_torch
 from backprop_tui.network.spec import Spec
 
@@ -66,7 +68,7 @@ def loss_of(spec: Spec, a: torch.Tensor, y: torch.Tensor, labels: torch.Tensor |
         return F.cross_entropy(a, labels if labels is not None else y)
     if labels is not None:
         return F.nll_loss(torch.log(a), labels)
-    return -(y * torch.log(a)).sum() / n
+    return -torch.xlogy(y, a).sum() / n  # torch's 0·log(0) = 0 for probability targets
 
 
 def _tensors(spec: Spec) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
@@ -171,45 +173,31 @@ def torch_loop(spec: Spec, epochs: int) -> tuple[list[float], dict[str, np.ndarr
     return losses, {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
 
 
-# -- the server: python -m backprop_tui.check.torch_network (see backprop_tui.network.remote) ---------
-def answer(request: dict[str, Any], specs: dict[str, Spec]) -> dict[str, Any]:
+# -- the referee's request kinds (check.kinds): a spec once per connection, then traces and epochs -----
+@kind("network.spec")
+def _spec(request: dict[str, Any], session: Session) -> dict[str, Any]:
+    """{"token": t, "spec": network.remote.spec_to_json(spec)}: kept for this connection under t."""
     from backprop_tui.network import remote
 
-    rid = request.get("id")
-    try:
-        op = request["op"]
-        if op == "spec":
-            specs[request["token"]] = remote.spec_from_json(request["spec"])
-            while len(specs) > 4:
-                specs.pop(next(iter(specs)))
-            return {"id": rid, "ok": True}
-        if op in ("model_init", "model_train32"):  # a PyTorch model file: check.torch_model
-            from backprop_tui.check.torch_model import answer_model
-
-            return {"id": rid, "ok": True, **answer_model(request)}
-        spec = specs[request["token"]]
-        params = remote.params_from_json(request["params"])
-        if op == "trace":
-            return {"id": rid, "ok": True, "figures": remote.figures_to_json(network_figures(spec, params))}
-        if op == "epoch":
-            loss, after = check_epoch(spec, params)
-            return {"id": rid, "ok": True, "loss": loss, "params": remote.params_to_json(after)}
-        raise ValueError(f"unknown op {op!r}")
-    except Exception as err:  # the answer names the failure; the server keeps serving
-        return {"id": rid, "ok": False, "error": f"{type(err).__name__}: {err}"}
+    session.put(f"spec:{request['token']}", remote.spec_from_json(request["spec"]))
+    return {}
 
 
-def main() -> int:
-    import json
-    import sys
+@kind("network.trace")
+def _trace(request: dict[str, Any], session: Session) -> dict[str, Any]:
+    """{"token", "params"} -> {"figures"}: torch's figure for every step key (network_figures)."""
+    from backprop_tui.network import remote
 
-    specs: dict[str, Spec] = {}
-    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        if line.strip():
-            print(json.dumps(answer(json.loads(line), specs)), flush=True)
-    return 0
+    spec = session.get(f"spec:{request['token']}")
+    figures = network_figures(spec, remote.params_from_json(request["params"]))
+    return {"figures": remote.figures_to_json(figures)}
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+@kind("network.epoch")
+def _epoch(request: dict[str, Any], session: Session) -> dict[str, Any]:
+    """{"token", "params"} -> {"loss", "params"}: one epoch from those parameters (check_epoch)."""
+    from backprop_tui.network import remote
+
+    spec = session.get(f"spec:{request['token']}")
+    loss, after = check_epoch(spec, remote.params_from_json(request["params"]))
+    return {"loss": loss, "params": remote.params_to_json(after)}

@@ -11,7 +11,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from backprop_tui.check.figures import Figures
+from backprop_tui.check.figures import Figures, figures_to_json
+from backprop_tui.check.kinds import Session, kind
+from backprop_tui.engine.formulas import signature
 from backprop_tui.lang.expr import Assignment, Expr, Num, Ref, postorder
 from backprop_tui.lang.program import Program
 
@@ -20,10 +22,13 @@ _ARITH = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b, "pow": lambda a, b: a ** b,
 }
-_FUNCS = {
+FUNCS = {
     "neg": torch.neg, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "abs": torch.abs,
     "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "sin": torch.sin, "cos": torch.cos,
     "tan": torch.tan, "softplus": F.softplus, "square": torch.square,
+    # the snippet's casts: in the float64 referee a copy (a node of its own, as in torch); the snippet kind
+    # (check.torch_snippet) runs them as real casts
+    "double": torch.clone, "float": torch.clone,
 }
 
 
@@ -53,7 +58,7 @@ def torch_eval(expr: Expr, env: dict[str, torch.Tensor], softmax_cache: dict[int
                 softmax_cache[key] = torch.softmax(stacked, 0)
             got[id(node)] = softmax_cache[key][node.index]
         else:
-            got[id(node)] = _FUNCS[node.op](_tensor(got[id(node.args[0])]))
+            got[id(node)] = FUNCS[node.op](_tensor(got[id(node.args[0])]))
     return _tensor(got[id(expr)])
 
 
@@ -85,20 +90,6 @@ def torch_figures(program: Program, output: str) -> Figures:
     return Figures(values, grads, _locals(program, values))
 
 
-def _signature(a: Assignment) -> tuple:
-    """The statement's shape with names replaced by their position among its reads."""
-    position = {n: i for i, n in enumerate(a.reads)}
-    parts: list[tuple] = []
-    for node in postorder(a.expr):
-        if isinstance(node, Num):
-            parts.append(("n", node.value))
-        elif isinstance(node, Ref):
-            parts.append(("r", position[node.name]))
-        else:
-            parts.append(("o", node.op, node.index, len(node.args)))
-    return tuple(parts)
-
-
 def _locals(program: Program, values: dict[str, float]) -> dict[tuple[str, str], float]:
     """∂statement/∂input for every edge, each statement on detached inputs at torch's own values.
 
@@ -108,7 +99,7 @@ def _locals(program: Program, values: dict[str, float]) -> dict[tuple[str, str],
     groups: dict[tuple, list[Assignment]] = {}
     for a in program.assignments:
         if a.reads:
-            groups.setdefault(_signature(a), []).append(a)
+            groups.setdefault(signature(a), []).append(a)
     if not groups:
         return {}
     leaves: list[torch.Tensor] = []
@@ -131,3 +122,49 @@ def _locals(program: Program, values: dict[str, float]) -> dict[tuple[str, str],
         for m, d in zip(members, column, strict=True):
             result[(m.name, m.reads[j])] = d
     return result
+
+
+@kind("chain")
+def handle_chain(request: dict[str, Any], session: Session) -> dict[str, Any]:
+    """torch's float64 figures for a chain or snippet program (with the snippet's queries), and on request
+    the finite differences.
+
+    Fields: "program" (lang.wire.encode of a parsed, possibly atomized, program), or "text" (+ "output",
+    "atomic") to parse here; "fd": add finite differences (default false). Answer: {"figures": ...}
+    (check.figures.figures_to_json), or with "compact": true (no finite differences) {"lists": ...}
+    (check.figures.figures_to_lists).
+    """
+    from dataclasses import replace
+
+    from backprop_tui.lang import parse_program
+    from backprop_tui.lang.wire import decode
+
+    wire = request.get("program")
+    if wire is not None and request.get("compact") and not request.get("fd") and wire.get("dialect") != "torch":
+        from backprop_tui.check.torch_wire import wire_figures
+
+        return {"lists": wire_figures(wire)}  # straight from the tokens: no expression objects to build
+    if "program" in request:
+        program = decode(request["program"])
+    else:
+        program = parse_program(request["text"], request.get("output"))
+        if request.get("atomic"):
+            from backprop_tui.engine.atomize import atomize
+
+            program = atomize(program)
+    fig = torch_figures(program, program.output)
+    if program.dialect == "torch":
+        from backprop_tui.check.torch_snippet import torch_queries
+
+        fig = replace(fig, queries=torch_queries(program))
+    if request.get("fd"):
+        from backprop_tui.check.finite_diff import fd_figures
+        from backprop_tui.engine.trace import build_trace
+
+        fd_grads, fd_locals = fd_figures(build_trace(program))
+        fig = replace(fig, fd_grads=fd_grads, fd_locals=fd_locals)
+    if request.get("compact"):  # the client holds the program: lists in its order (figures_to_lists)
+        from backprop_tui.check.figures import figures_to_lists
+
+        return {"lists": figures_to_lists(fig, program)}
+    return {"figures": figures_to_json(fig)}

@@ -2,6 +2,11 @@
 
 For each assignment, a forward pass over its expression tree, then a reverse pass that gives the
 partial derivative with respect to each name it reads, the other names held fixed.
+
+A derivative that does not exist (sqrt at 0, a negative base's ∂/∂exponent) is an error only where
+it is needed: where the operand needs a gradient. Into an operand that needs none (a constant, a
+number, a value computed from constants) the partial keeps the inf or nan torch also computes for it
+on a detached input, as nothing uses it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from dataclasses import dataclass
 
 from backprop_tui.engine.rules import RULES
 from backprop_tui.errors import BadInput
-from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, postorder
+from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, postorder, refs
 from backprop_tui.numbers import short
 
 
@@ -57,7 +62,19 @@ def _value_deep(expr: Expr, values: dict[str, float]) -> float:
     return got[id(expr)]
 
 
-def evaluate(a: Assignment, values: dict[str, float]) -> tuple[float, list[Local]]:
+Requires = dict[str, bool] | None  # which names need a gradient; None: every name does
+
+
+def needs_grad(expr: Expr, requires: Requires) -> bool:
+    """Whether a gradient flows into this operand: it reads a name that needs one."""
+    if isinstance(expr, Num):
+        return False
+    if requires is None:
+        return True
+    return any(requires.get(r.name, True) for r in refs(expr))
+
+
+def evaluate(a: Assignment, values: dict[str, float], requires: Requires = None) -> tuple[float, list[Local]]:
     """The value of one assignment and its statement-level partials, in the order names are read."""
     expr = a.expr
     if isinstance(expr, Num):
@@ -65,12 +82,12 @@ def evaluate(a: Assignment, values: dict[str, float]) -> tuple[float, list[Local
     if isinstance(expr, Ref):
         return values[expr.name], [Local(a.name, expr.name, 1.0, False)]
     try:
-        return _evaluate_shallow(a, values)
+        return _evaluate_shallow(a, values, requires)
     except RecursionError:
-        return _evaluate_deep(a, values)
+        return _evaluate_deep(a, values, requires)
 
 
-def _evaluate_shallow(a: Assignment, values: dict[str, float]) -> tuple[float, list[Local]]:
+def _evaluate_shallow(a: Assignment, values: dict[str, float], requires: Requires) -> tuple[float, list[Local]]:
     """Recursive forward and reverse passes: fast for the shallow trees almost every statement is."""
     seen: dict[int, tuple[tuple[float, ...], float]] = {}
 
@@ -80,7 +97,7 @@ def _evaluate_shallow(a: Assignment, values: dict[str, float]) -> tuple[float, l
         if isinstance(node, Num):
             return node.value
         xs = tuple([forward(arg) for arg in node.args])
-        out = _apply(node, xs, a)
+        out = _apply(node, xs, a, requires)
         seen[id(node)] = (xs, out)
         return out
 
@@ -100,24 +117,31 @@ def _evaluate_shallow(a: Assignment, values: dict[str, float]) -> tuple[float, l
         kink = kink or rule.kink(xs)
         for arg, d in zip(node.args, rule.partials(xs, out, node.index), strict=True):
             if not math.isfinite(d):
-                raise _fail(f"the derivative of {node.op} here is {d} (at {_args(xs)})", node, a)
+                _undefined(node, arg, d, xs, a, requires)
             reverse(arg, g * float(d), kink)
 
     value = forward(a.expr)
     reverse(a.expr, 1.0, False)
-    return value, _locals(a, partial, kinked)
+    return value, _locals(a, partial, kinked, requires)
 
 
-def _locals(a: Assignment, partial: dict[str, float], kinked: set[str]) -> list[Local]:
+def _undefined(node: Op, arg: Expr, d: float, xs: tuple[float, ...], a: Assignment, requires: Requires) -> None:
+    """A partial that is not finite is an error where a gradient needs it; elsewhere it is kept as it is
+    (inf, nan), as torch computes it on a detached input, and nothing uses it."""
+    if needs_grad(arg, requires):
+        raise _fail(f"the derivative of {node.op} here is {d} (at {_args(xs)})", node, a)
+
+
+def _locals(a: Assignment, partial: dict[str, float], kinked: set[str], requires: Requires) -> list[Local]:
     out = []
     for name, d in partial.items():
-        if not math.isfinite(d):
+        if not math.isfinite(d) and (requires is None or requires.get(name, True)):
             raise BadInput(f"∂{a.name}/∂{name} overflows to {d}", a.line, a.col, a.text)
         out.append(Local(a.name, name, d, name in kinked))
     return out
 
 
-def _evaluate_deep(a: Assignment, values: dict[str, float]) -> tuple[float, list[Local]]:
+def _evaluate_deep(a: Assignment, values: dict[str, float], requires: Requires) -> tuple[float, list[Local]]:
     """Iterative passes over the postorder: for a 10,000-term sum on one line."""
     expr = a.expr
     order = postorder(expr)
@@ -125,7 +149,7 @@ def _evaluate_deep(a: Assignment, values: dict[str, float]) -> tuple[float, list
     for node in order:
         if isinstance(node, Op):
             xs = tuple(got[id(arg)] for arg in node.args)
-            got[id(node)] = _apply(node, xs, a)
+            got[id(node)] = _apply(node, xs, a, requires)
         elif isinstance(node, Num):
             got[id(node)] = node.value
         else:
@@ -149,18 +173,21 @@ def _evaluate_deep(a: Assignment, values: dict[str, float]) -> tuple[float, list
         kink = rule.kink(xs) or id(node) in kinked_below
         for arg, d in zip(node.args, parts, strict=True):
             if not math.isfinite(d):
-                raise _fail(f"the derivative of {node.op} here is {d} (at {_args(xs)})", node, a)
+                _undefined(node, arg, d, xs, a, requires)
             adjoint[id(arg)] = adjoint.get(id(arg), 0.0) + g * float(d)
             if kink:
                 kinked_below.add(id(arg))
-    return got[id(expr)], _locals(a, partial, kinked)
+    return got[id(expr)], _locals(a, partial, kinked, requires)
 
 
-def _apply(node: Op, xs: tuple[float, ...], a: Assignment) -> float:
+def _apply(node: Op, xs: tuple[float, ...], a: Assignment, requires: Requires = None) -> float:
     rule = RULES[node.op]
     problem = rule.domain(xs, node)
     if problem:
         raise _fail(problem, node, a)
+    grad_problem = rule.grad_domain(xs, node)
+    if grad_problem is not None and needs_grad(node.args[grad_problem[0]], requires):
+        raise _fail(grad_problem[1], node, a)
     try:
         out = rule.value(xs, node.index)
     except OverflowError:

@@ -5,10 +5,10 @@ output: one pass per distinct `of`. An input that `of` does not depend on gives 
 with allow_unused=True (without it the parser has already refused the query, in torch's words).
 
 `print(name)` shows what torch would print for the user's own program, which runs in float32 unless a
-leaf says dtype=torch.float64: the engine's float64 value rounded to the tensor's dtype and formatted
-by torch's rules for a 0-dim tensor (torch/_tensor_str.py), with `requires_grad=True` on a leaf that
-tracks gradients and `grad_fn=<...>` on a computed one. The rounding is of the float64 result, not a
-float32 re-run, so a value within float32 rounding error of a printed digit's boundary may differ.
+tensor says float64: the engine's own figure at the program's dtypes (engine.float32, emulated op by
+op) formatted by torch's rules for a 0-dim tensor (torch/_tensor_str.py), with `requires_grad=True` on
+a leaf that tracks gradients and `grad_fn=<...>` on a computed one. The lines a front end shows are
+torch's own (the referee's "snippet" kind); these are the engine's, compared with them.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ _FN_NAMES = {
     "log": "LogBackward0", "sqrt": "SqrtBackward0", "abs": "AbsBackward0", "tanh": "TanhBackward0",
     "sigmoid": "SigmoidBackward0", "relu": "ReluBackward0", "sin": "SinBackward0", "cos": "CosBackward0",
     "tan": "TanBackward0", "square": "PowBackward0", "softplus": "SoftplusBackward0",
+    "double": "ToCopyBackward0", "float": "ToCopyBackward0",
 }
 
 
@@ -66,26 +67,46 @@ def run_snippet(trace: Trace) -> SnippetRun:
                 zero_signs[q.of] = _op_level_grads(program, q.of, trace.values, trace.requires_grad)
             value = math.copysign(0.0, zero_signs[q.of].get(q.wrt, 0.0))
         answers.append(QueryAnswer(q.label, q.of, q.wrt, value, q.line))
+    from backprop_tui.engine.float32 import run_at_dtypes
+
+    at = run_at_dtypes(program, trace.output)  # what the program gives at its own dtypes: what it prints
+    return SnippetRun(answers, printed_lines(trace, at.values, at.queries))
+
+
+def printed_lines(trace: Trace, values: dict[str, float], queries: dict[str, float | None]) -> list[str]:
+    """Each print(...) as torch shows it, from figures at the program's dtypes (engine.float32)."""
+    program = trace.program
     dtypes: dict[str, str] = getattr(program, "dtypes", {})
-    by_label = {a.label: a for a in answers}
+    wrt_of = {q.label: q.wrt for q in program.queries}
     printed: list[str] = []
     tensor_names = _tensor_names(program)
     for p in program.prints:
-        if p.name in by_label:
-            answer = by_label[p.name]
-            printed.append("None" if answer.value is None else
-                           tensor_str(answer.value, dtypes.get(answer.wrt, "float32")))
+        if p.name in wrt_of:
+            value = queries.get(p.name)
+            dtype = dtypes.get(wrt_of[p.name], "float32")
+            if value is None:
+                printed.append("None")
+            else:
+                printed.append(item_str(value, dtype) if p.item else tensor_str(value, dtype))
             continue
         a = program.get(p.name)
         dtype = dtypes.get(p.name, "float32")
-        if not trace.requires_grad[p.name]:
-            printed.append(tensor_str(trace.values[p.name], dtype))
+        value = values[p.name]
+        if p.item:
+            printed.append(item_str(value, dtype))
+        elif not trace.requires_grad[p.name]:
+            printed.append(tensor_str(value, dtype))
         elif a.is_leaf:
-            printed.append(tensor_str(trace.values[p.name], dtype, requires_grad=True))
+            printed.append(tensor_str(value, dtype, requires_grad=True))
         else:
             assert isinstance(a.expr, Op)
-            printed.append(tensor_str(trace.values[p.name], dtype, grad_fn=grad_fn_name(a.expr, tensor_names)))
-    return SnippetRun(answers, printed)
+            printed.append(tensor_str(value, dtype, grad_fn=grad_fn_name(a.expr, tensor_names)))
+    return printed
+
+
+def item_str(v: float, dtype: str = "float32") -> str:
+    """What `print(t.item())` shows: the Python float of the tensor's value (a float32 widened exactly)."""
+    return repr(to_float32(v) if dtype == "float32" else float(v))
 
 
 def _ancestors(program: Program, of: str, requires: dict[str, bool]) -> set[str]:

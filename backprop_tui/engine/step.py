@@ -19,8 +19,16 @@ class Step:
     nondiff: bool = False  # at a kink (relu or abs at 0): torch's convention was used
     torch_value: float | None = None
     fd_value: float | None = None
-    ok: bool | None = None  # None until the torch referee has answered
+    ok: bool | None = None  # None until the torch referee has answered; never True unless they agree
     terms: tuple[tuple[str, float, float], ...] = ()  # backward: (consumer, grad(consumer), local) per use
+    # the exact referee (check.exact) and the verdict's reasoning (check.verdict)
+    exact_value: float | None = None  # None where not computed (or not exact to 20 digits)
+    digits: int | None = None  # significant digits of `value` that are right (17: exactly the exact value)
+    verdict: str | None = None  # "agree" | "exact" | "undecided" | "disagree"; None until checked
+    note: str = ""  # sentences: why a verdict was drawn, what float32 did here
+    # a float32 snippet: the step at the program's own dtypes, the engine's emulation beside torch's run
+    value32: float | None = None
+    torch_value32: float | None = None
 
     @property
     def label(self) -> str:

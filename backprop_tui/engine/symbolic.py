@@ -87,6 +87,7 @@ def call(fn: str, *args: Expr) -> Expr:
 _PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
 _SYMBOL = {"add": " + ", "sub": " - ", "mul": "·", "div": "/", "pow": "^"}
 ATOM = 5
+METHOD_OPS = ("double", "float")  # rendered as methods, as the snippet writes them
 Leaf = Callable[[Expr], "str | None"]
 
 
@@ -134,6 +135,9 @@ def _render_fast(node: Expr, leaf: Leaf | None, count: list[int]) -> tuple[str, 
         return text, (3 if text[0] == "-" else ATOM)
     op, args = node.op, node.args
     p = _PREC.get(op, ATOM)
+    if op in METHOD_OPS:  # a snippet's cast, as written: x.double()
+        text, cp = _render_fast(args[0], leaf, count)
+        return (f"({text})" if cp < ATOM else text) + f".{op}()", ATOM
     if p == ATOM:
         inner = ", ".join(_render_fast(a, leaf, count)[0] for a in args)
         return f"{op}({inner}){_subscript(node.index + 1) if op == 'softmax' else ''}", ATOM
@@ -196,6 +200,8 @@ def _push_op(node: Op, stack: list[Expr | str], leaf: Leaf | None) -> None:
         parts = [*_wrap(args[0], ATOM, stack, leaf), "^", *_wrap(args[1], 4, stack, leaf, True)]
     elif op == "neg":
         parts = ["-", *_wrap(args[0], 2, stack, leaf, True)]  # -a·b reads as -(a·b); -(a + b) keeps its parens
+    elif op in METHOD_OPS:
+        parts = [*_wrap(args[0], ATOM, stack, leaf), f".{op}()"]
     else:
         parts = [f"{op}("]
         for i, arg in enumerate(args):

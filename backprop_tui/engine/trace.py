@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backprop_tui import limits
 from backprop_tui.engine import symbolic as S
@@ -16,6 +16,9 @@ from backprop_tui.errors import BadInput
 from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, postorder
 from backprop_tui.lang.program import Program
 from backprop_tui.numbers import short
+
+if TYPE_CHECKING:
+    from backprop_tui.engine.formulas import Templates
 
 MAX_TERMS_SHOWN = 8
 SYMBOLIC_BUDGET = 120
@@ -57,8 +60,8 @@ def build_trace(program: Program, output: str | None = None) -> Trace:
     by_of: dict[str, list[Local]] = {}
     consumers: dict[str, list[Local]] = {a.name: [] for a in program.assignments}
     for a in program.assignments:
-        values[a.name], locs = evaluate(a, values)
         requires[a.name] = (not a.constant) if a.is_leaf else any(requires[n] for n in a.reads)
+        values[a.name], locs = evaluate(a, values, requires)
         by_of[a.name] = locs
         all_locals.extend(locs)
         for loc in locs:
@@ -95,7 +98,8 @@ def backward(program: Program, of: str, by_of: dict[str, list[Local]], requires:
                            "large for a float", a.line, a.col, a.text)
         if g != 0.0:
             for loc in by_of[name]:
-                acc[loc.wrt] += g * loc.value
+                if requires[loc.wrt]:  # a partial into a constant may be undefined (nan) and is never used
+                    acc[loc.wrt] += g * loc.value
     return {name: grads[name] for name in program.names}
 
 
@@ -104,15 +108,28 @@ def _steps(program: Program, out: str, values: dict[str, float], by_of: dict[str
            consumers: dict[str, list[Local]], grads: dict[str, float | None]) -> tuple[Step, ...]:
     steps: list[Step] = []
     aliases = _aliases(program)
-    for a in program.assignments:
-        steps.append(Step(len(steps), "forward", a.name, forward_formula(a, values, aliases), values[a.name]))
-    for a in program.assignments:
-        if not by_of[a.name]:
-            continue
-        symbolic = symbolic_partials(a)
-        for loc in by_of[a.name]:
-            formula = local_formula(a, loc, symbolic.get(loc.wrt), values, aliases)
-            steps.append(Step(len(steps), "local", a.name, formula, loc.value, loc.wrt, loc.nondiff))
+    if not aliases:  # no softmax: formulas by template, one rendering per statement shape
+        from backprop_tui.engine.formulas import Templates
+
+        templates = Templates(SYMBOLIC_BUDGET, symbolic_partials)
+        shorts = _shorts(values)
+        for a in program.assignments:
+            steps.append(Step(len(steps), "forward", a.name, _forward_by_template(a, shorts, templates),
+                              values[a.name]))
+        for a in program.assignments:
+            for loc in by_of[a.name]:
+                formula = _local_by_template(a, loc, shorts, templates, values)
+                steps.append(Step(len(steps), "local", a.name, formula, loc.value, loc.wrt, loc.nondiff))
+    else:
+        for a in program.assignments:
+            steps.append(Step(len(steps), "forward", a.name, forward_formula(a, values, aliases), values[a.name]))
+        for a in program.assignments:
+            if not by_of[a.name]:
+                continue
+            symbolic = symbolic_partials(a)
+            for loc in by_of[a.name]:
+                formula = local_formula(a, loc, symbolic.get(loc.wrt), values, aliases)
+                steps.append(Step(len(steps), "local", a.name, formula, loc.value, loc.wrt, loc.nondiff))
     stop = program.index[out]  # type: ignore[attr-defined]
     for a in reversed(program.assignments):
         steps.append(_backward_step(len(steps), a, out, stop, program, consumers, grads))
@@ -179,6 +196,56 @@ def forward_formula(a: Assignment, values: dict[str, float], aliases: dict[tuple
     return f"{a.name} = {shape} = {numbers} = {value}"
 
 
+def _forward_by_template(a: Assignment, shorts: _ShortValues, templates: Templates) -> str:
+    """forward_formula's text, rendered once per statement shape (engine.formulas)."""
+    if isinstance(a.expr, Num | Ref):
+        return forward_formula(a, shorts.values, {})
+    from backprop_tui.engine.formulas import fill
+
+    key, canon, _ = templates.shape_of(a)
+    signs = (*(shorts[n].startswith("-") for n in a.reads), False)
+    shape_t = templates.render(key, canon.expr, canon, None, False, 4000)
+    numbers_t = templates.render(key, canon.expr, canon, signs, False, 4000)
+    value = shorts[a.name]
+    if shape_t is None or numbers_t is None:
+        return f"{a.name} = ({len(postorder(a.expr))} terms) = {value}"
+    shape = fill(shape_t, a.reads, a.name)  # type: ignore[arg-type]
+    numbers = fill(numbers_t, [shorts[n] for n in a.reads], value)
+    if numbers == value:
+        return f"{a.name} = {shape} = {value}"
+    return f"{a.name} = {shape} = {numbers} = {value}"
+
+
+def _local_by_template(a: Assignment, loc: Local, shorts: _ShortValues, templates: Templates,
+                       values: dict[str, float]) -> str:
+    """local_formula's text, rendered once per statement shape and input (engine.formulas)."""
+    if not math.isfinite(loc.value) or not isinstance(a.expr, Op):
+        return local_formula(a, loc, symbolic_partials(a).get(loc.wrt), values, {})
+    from backprop_tui.engine.formulas import fill
+
+    key, canon, partials = templates.shape_of(a)
+    symbolic = partials.get(f"\x00{a.reads.index(loc.wrt)}\x01")
+    head = f"∂{a.name}/∂{loc.wrt}"
+    value = short(loc.value)
+    kink = "  (non-differentiable point: torch's convention)" if loc.nondiff else ""
+    if symbolic is None:
+        return f"{head} = {value}{kink}"
+    reads = a.reads
+    shape_t = templates.render(key, symbolic, canon, None, False, SYMBOLIC_BUDGET)
+    if shape_t is None:
+        return f"{head} = {value}  (chain rule through the expression){kink}"
+    shape = fill(shape_t, reads, a.name)  # type: ignore[arg-type]
+    if isinstance(symbolic, Num) or shape == value:
+        return f"{head} = {value}{kink}"
+    texts = [shorts[n] for n in reads]
+    signs = (*(t.startswith("-") for t in texts), shorts[a.name].startswith("-"))
+    numbers_t = templates.render(key, symbolic, canon, signs, True, SYMBOLIC_BUDGET)
+    numbers = None if numbers_t is None else fill(numbers_t, texts, shorts[a.name])
+    if numbers is None or numbers == value or isinstance(symbolic, Ref):
+        return f"{head} = {shape} = {value}{kink}"
+    return f"{head} = {shape} = {numbers} = {value}{kink}"
+
+
 def symbolic_partials(a: Assignment) -> dict[str, Expr]:
     """∂(rhs)/∂name as display expressions: adjoints pushed down the tree, summed per occurrence."""
     expr = a.expr
@@ -204,6 +271,10 @@ def symbolic_partials(a: Assignment) -> dict[str, Expr]:
 def local_formula(a: Assignment, loc: Local, symbolic: Expr | None, values: dict[str, float],
                   aliases: dict[tuple[int, int], str]) -> str:
     head = f"∂{a.name}/∂{loc.wrt}"
+    if not math.isfinite(loc.value):  # a derivative that does not exist here, into a name needing none
+        shape = S.render(symbolic, _names(a, aliases), SYMBOLIC_BUDGET) if symbolic is not None else None
+        return (f"{head}{' = ' + shape if shape else ''} = {short(loc.value)}: no finite derivative here; "
+                f"{loc.wrt} needs no gradient, so nothing uses it")
     value = short(loc.value)
     kink = "  (non-differentiable point: torch's convention)" if loc.nondiff else ""
     if symbolic is None:
@@ -225,23 +296,50 @@ def _names(a: Assignment, aliases: dict[tuple[int, int], str]) -> Callable[[Expr
     def leaf(node: Expr) -> str | None:
         if node is root:
             return a.name
-        return _alias_of(node, aliases)
+        return _alias_of(node, aliases) if aliases else None
 
     return leaf
+
+
+class _ShortValues(dict):
+    """name -> short(value), each written once (a name appears in many formulas)."""
+
+    def __init__(self, values: dict[str, float]) -> None:
+        super().__init__()
+        self.values = values
+
+    def __missing__(self, name: str) -> str:
+        text = self[name] = short(self.values[name])
+        return text
+
+
+_SHORT_CACHE: dict[int, _ShortValues] = {}
+
+
+def _shorts(values: dict[str, float]) -> _ShortValues:
+    got = _SHORT_CACHE.get(id(values))
+    if got is None or got.values is not values:
+        _SHORT_CACHE.clear()  # one trace's values at a time
+        got = _SHORT_CACHE[id(values)] = _ShortValues(values)
+    return got
 
 
 def _substitute(values: dict[str, float], aliases: dict[tuple[int, int], str], root: Assignment | None,
                 skip: Expr | None = None) -> Callable[[Expr], str | None]:
     """Names (and nodes that stand for a name) replaced by their values; `skip` is shown as written."""
+    shorts = _shorts(values)
+    root_expr = root.expr if root is not None else None
 
     def leaf(node: Expr) -> str | None:
         if node is skip:
             return None
-        if isinstance(node, Ref):
-            return short(values[node.name])
-        if root is not None and node is root.expr:
-            return short(values[root.name])
+        if type(node) is Ref:
+            return shorts[node.name]
+        if node is root_expr:
+            return shorts[root.name]  # type: ignore[union-attr]
+        if not aliases:
+            return None
         alias = _alias_of(node, aliases)
-        return short(values[alias]) if alias is not None and alias in values else None
+        return shorts[alias] if alias is not None and alias in values else None
 
     return leaf

@@ -20,11 +20,12 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class Print:
-    """`print(name)`: shows the tensor as torch would print it."""
+    """`print(name)`: shows the tensor as torch would print it; `print(name.item())` its Python float."""
 
     name: str
     line: int
     col: int
+    item: bool = False
 
 
 @dataclass(frozen=True)

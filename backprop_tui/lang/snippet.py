@@ -27,13 +27,14 @@ import math
 import sys
 import threading
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, names_read
 from backprop_tui.lang.parse_errors import plain_syntax_message, too_deep
 from backprop_tui.lang.program import Print, Program, Query
+from backprop_tui.lang.torch_dtypes import DTYPES, SnippetProgram, cast, cast_target, expr_dtype
 
 # torch's own words (torch 2.13), checked against real torch by tests/lang/test_snippet.py
 TORCH_OF_NO_GRAD = "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -56,8 +57,6 @@ FUNCTIONS: dict[str, str] = {
     "torch.nn.functional.relu": "relu",
 }
 METHODS = ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "sin", "cos", "tan", "square")
-DTYPES = {"torch.float32": "float32", "torch.float": "float32", "torch.float64": "float64",
-          "torch.double": "float64"}
 NOT_SAVED = ("add", "sub", "neg")  # ops whose backward saves no tensor: freeing them is harmless
 _BINARY = {ast.Add: ("add", "+"), ast.Sub: ("sub", "-"), ast.Mult: ("mul", "*"), ast.Div: ("div", "/"),
            ast.Pow: ("pow", "**")}
@@ -74,13 +73,6 @@ _KIND = {  # what an unsupported node is called in a message
     ast.Starred: "`*` unpacking", ast.Await: "`await`", ast.Yield: "`yield`", ast.YieldFrom: "`yield`",
     ast.Slice: "slices", ast.FormattedValue: "strings",
 }
-
-
-@dataclass(frozen=True)
-class SnippetProgram(Program):
-    """A Program of the torch dialect, plus each tensor's dtype ("float32" | "float64") for printing."""
-
-    dtypes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 def parse_snippet(text: str, output: str | None = None) -> Program:
@@ -349,13 +341,18 @@ class _Reader:
         if call.keywords or len(call.args) != 1:
             raise self.fail("print takes one name: print(y)", call)
         arg = call.args[0]
+        item = isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "item" \
+            and isinstance(arg.func.value, ast.Name) and not arg.args and not arg.keywords
+        if item:
+            arg = arg.func.value  # type: ignore[union-attr]
         if not isinstance(arg, ast.Name):
             self.expression(arg)
-            raise self.fail("print takes a name: assign the expression first, then print(name)", arg)
+            raise self.fail("print takes a name: assign the expression first, then print(name) or "
+                            "print(name.item())", arg)
         self.use(arg, allow_query=True)
         line, col = self.where(call)
         self.events.append(("print", len(self.prints)))
-        self.prints.append(Print(arg.id, line, col))
+        self.prints.append(Print(arg.id, line, col, item))
 
     def use(self, node: ast.Name, allow_query: bool = False) -> None:
         """A name read: a tensor (or a query result, where allowed), defined above."""
@@ -562,11 +559,13 @@ class _Reader:
             raise self.fail(f"{target.id} would be a Python number, not a tensor: make it a leaf with "
                             "torch.tensor(...), or compute it from tensors", value)
         if isinstance(expr, Ref):
-            raise self.fail(f"`{target.id} = {expr.name}` only makes another name for the same tensor; "
+            same = (f" ({expr.name} is already {self.tensors[expr.name].dtype}: the cast returns the tensor "
+                    "itself)") if isinstance(value, ast.Call) else ""
+            raise self.fail(f"`{target.id}` would only be another name for the same tensor{same}; "
                             f"use {expr.name} itself", value)
         reads = names_read(expr)
         requires = any(self.tensors[n].requires for n in reads)
-        dtype = "float64" if any(self.tensors[n].dtype == "float64" for n in reads) else "float32"
+        dtype = expr_dtype(expr, lambda n: self.tensors[n].dtype) or "float32"
         line, col = target.lineno, self.col(target.lineno, target.col_offset)
         self.assignments.append(Assignment(target.id, expr, line, col, self.source(line) or "", False, reads))
         root = self.add_graph(expr) if requires else ("none", target.id)
@@ -659,6 +658,12 @@ class _Reader:
             if node.args or node.keywords:
                 raise self.fail(f".{func.attr}() takes no arguments here", node)
             return [func.value]
+        if isinstance(func, ast.Attribute) and func.attr in ("double", "float", "to") \
+                and self.dotted(func.value) is None:
+            if cast_target(node, self.dotted) is None:
+                raise self.fail(f".{func.attr}(...): the casts read here are .double(), .float() and "
+                                ".to(torch.float64) / .to(torch.float32)", node)
+            return [func.value]
         if isinstance(func, ast.Name):
             if func.id == "print":
                 raise self.fail("print(...) stands on its own line", node)
@@ -717,6 +722,9 @@ class _Reader:
         if not tensor:
             what = f"{_pretty(path)}(...)" if path is not None else f".{fn}()"
             raise self.fail(f"{what} needs a tensor, not a Python number (torch raises TypeError)", node)
+        target = cast_target(node, self.dotted) if path is None else None
+        if target is not None:
+            return cast(arg, target, expr_dtype(arg, lambda n: self.tensors[n].dtype), line, col), True
         return Op(fn, (arg,), line, col), True
 
     def operator_node(self, node: ast.BinOp, symbol: str) -> ast.AST:

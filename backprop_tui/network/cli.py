@@ -7,8 +7,9 @@ message on stderr, never a traceback). Also runnable on its own: python -m backp
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -18,11 +19,13 @@ from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.load import is_network_spec
 from backprop_tui.network import report
-from backprop_tui.network.engine import forward, loss_value
+from backprop_tui.network.engine import NetTrace, forward, loss_value
 from backprop_tui.network.engine import trace as build_net_trace
 from backprop_tui.network.engine import train as engine_train
 from backprop_tui.network.expand import expand_neuron, parse_neuron
+from backprop_tui.network.remote import CheckFailed, RemoteChecker
 from backprop_tui.network.spec import Spec, parse_spec, read_spec_text
+from backprop_tui.network.verdict import arrays_agree
 
 if TYPE_CHECKING:
     from backprop_tui.report.worksheet import SheetOptions
@@ -73,13 +76,15 @@ def trace_network(path: str, fmt: str = "text", out: IO[str] | None = None, text
         if fmt not in FORMATS:
             raise BadInput(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
         spec = _load(path, text)
-        with np.errstate(all="ignore"):
-            tr = build_net_trace(spec)
     except BadInput as err:
         return _fail(err, path)
-    from backprop_tui.check.torch_network import check_trace
-
-    tr = check_trace(tr)
+    try:
+        with _referee() as checker:  # torch loads in the referee while this process computes
+            with np.errstate(all="ignore"):
+                tr = build_net_trace(spec)
+            tr = checker.check_trace(tr)
+    except BadInput as err:
+        return _fail(err, path)
     if sheet is not None or fmt == "latex":
         from backprop_tui.report.worksheet import SheetOptions, network_sheet, render
 
@@ -114,16 +119,17 @@ def run_training(spec: Spec, epochs: int, log_every: int, on_epoch: Callable[[in
     `on_epoch(epoch, loss)` is called after every epoch (a progress bar); returning False stops the run early.
     `watch(epoch, loss, params)` is the same with the live parameters after the epoch's update (the app's
     worker; copy what you keep, they change in place); it replaces on_epoch when given.
-    `checker(spec, start) -> (loss, params after the update)` is torch's side (default:
-    check.torch_network.check_epoch, in this process).
+    `checker(spec, start) -> (loss, params after the update)` is torch's side
+    (network.remote.RemoteChecker.check_epoch: the referee's "network.epoch"). Training goes on through
+    inf and nan, as a torch loop would; the epochs where both sides hold the same inf or nan agree.
     """
     sampled = sample_epochs(epochs, log_every) if check else set()
     checked: list[int] = []
     disagreed: list[int] = []
     worst = [0.0]
-    check_epoch = checker
+    check_epoch = checker if sampled else None
     if sampled and check_epoch is None:
-        from backprop_tui.check.torch_network import check_epoch
+        raise ValueError("run_training needs a checker for the sampled epochs (or check=False)")
 
     def after(ep, params: dict[str, np.ndarray]) -> bool:
         if ep.start is not None and check_epoch is not None:
@@ -148,15 +154,13 @@ def run_training(spec: Spec, epochs: int, log_every: int, on_epoch: Callable[[in
 
 def _compare(loss: float, params: dict[str, np.ndarray], t_loss: float, t_params: dict[str, np.ndarray],
              ) -> tuple[bool, float]:
-    ok = abs(loss - t_loss) <= 1e-12 + 1e-9 * max(abs(loss), abs(t_loss))
-    err = abs(loss - t_loss)
+    """Engine against torch for one epoch: the loss and every parameter after the update. The same inf or
+    nan on both sides is agreement (a diverging run diverges identically); the figure returned is the
+    largest difference between finite pairs."""
+    ok, err = arrays_agree(np.asarray(loss, dtype=np.float64), np.asarray(t_loss, dtype=np.float64))
     for name, p in params.items():
-        t = t_params[name]
-        diff = np.abs(p - t)
-        err = max(err, float(diff.max()) if diff.size else 0.0)
-        ok = ok and bool(np.all(diff <= 1e-12 + 1e-9 * np.maximum(np.abs(p), np.abs(t))))
-    if not np.isfinite(err):
-        ok = ok and False
+        same, diff = arrays_agree(np.asarray(p), np.asarray(t_params[name]))
+        ok, err = ok and same, max(err, diff)
     return ok, err
 
 
@@ -200,7 +204,11 @@ def train(path: str, epochs: int | None, log_every: int | None, fmt: str = "text
 
     if fmt == "text":
         out.write(report.describe(spec) + "\n")
-    res = run_training(spec, epochs, every, on_epoch)
+    try:
+        with _referee() as checker:
+            res = run_training(spec, epochs, every, on_epoch, checker=checker.check_epoch)
+    except BadInput as err:
+        return _fail(err, path)
     if fmt == "json":
         out.write(report.train_json(res))
     else:
@@ -210,6 +218,42 @@ def train(path: str, epochs: int | None, log_every: int | None, fmt: str = "text
         out.write(res.checks_line() + "\n")
         out.write("\n".join(["", *report.warnings_text(report.training_warnings(res))]))
     return 0 if res.ok else 1
+
+
+@contextlib.contextmanager
+def _referee() -> Iterator[CheckerOfCommand]:
+    """A referee for one command, started at once (torch loads meanwhile), closed at the end."""
+    from backprop_tui.check.client import take
+    from backprop_tui.check.protocol import RefereeError
+
+    try:
+        referee = take().start()
+    except RefereeError as err:
+        raise BadInput(f"the torch referee failed: {err}") from None
+    try:
+        yield CheckerOfCommand(RemoteChecker(referee))
+    finally:
+        referee.close()
+
+
+class CheckerOfCommand:
+    """RemoteChecker for a headless command: a referee failure is a short message (exit 2), never a
+    traceback."""
+
+    def __init__(self, remote: RemoteChecker) -> None:
+        self.remote = remote
+
+    def check_trace(self, tr: NetTrace) -> NetTrace:
+        try:
+            return self.remote.check_trace(tr)
+        except CheckFailed as err:
+            raise BadInput(f"the torch referee failed: {err}") from None
+
+    def check_epoch(self, spec: Spec, start: dict[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
+        try:
+            return self.remote.check_epoch(spec, start)
+        except CheckFailed as err:
+            raise BadInput(f"the torch referee failed: {err}") from None
 
 
 def _isatty(out: IO[str]) -> bool:

@@ -14,14 +14,21 @@ import numpy as np
 
 from backprop_tui.engine.step import Step
 from backprop_tui.network import formulas as F
+from backprop_tui.network.clamps import (
+    BCE_EPS,
+    LOG_FLOOR,
+    bce_grad_note,
+    bce_loss_note,
+    log_of_zero,
+    log_of_zero_note,
+)
 from backprop_tui.network.formulas import jac_text, mat
 from backprop_tui.network.spec import Spec
+from backprop_tui.network.verdict import arrays_agree, with_torch  # re-exported (__all__)
 from backprop_tui.numbers import short
 
-__all__ = ["Key", "NetTrace", "Pass", "full_pass", "jac_text", "mat", "trace", "train", "with_torch"]
-
-BCE_EPS = 1e-12  # torch's BCELoss backward divides by max(a(1 - a), 1e-12)
-LOG_FLOOR = -100.0  # and clamps its logs at -100
+__all__ = ["Key", "NetTrace", "Pass", "arrays_agree", "full_pass", "jac_text", "mat", "trace", "train",
+           "with_torch"]
 
 
 # -- the math ---------------------------------------------------------------------------------------
@@ -97,8 +104,8 @@ def loss_grad(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> np.ndarra
         return (sigmoid(a) - y) / (n * k)
     if output == "identity" or loss == "cross_entropy_logits":
         return ce_shortcut(softmax(a), y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(y != 0, -y / (a * n), 0.0)
+    with np.errstate(all="ignore"):  # torch's log backward divides by a: −inf under a target, 0/0 = nan beside
+        return -y / (a * n)
 
 
 def ce_shortcut(s: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -142,8 +149,9 @@ def full_pass(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray | None = 
     grad_acts: list[np.ndarray | None] = [None] * (L + 1)
     grad_acts[L] = g
     if spec.output == "softmax":
-        deltas[L] = ce_shortcut(a_out, y) if spec.loss == "cross_entropy" else \
-            a_out * (g - np.sum(g * a_out, axis=1, keepdims=True))
+        with np.errstate(all="ignore"):
+            deltas[L] = ce_shortcut(a_out, y) if spec.loss == "cross_entropy" and not log_of_zero(a_out, y) \
+                else a_out * (g - np.sum(g * a_out, axis=1, keepdims=True))
     else:
         deltas[L] = g * derivative(spec.output, zs[L], a_out)
     grads: dict[str, np.ndarray] = {}
@@ -211,14 +219,15 @@ def train(spec: Spec, epochs: int, params: dict[str, np.ndarray] | None = None,
             tot = e.sum(axis=1, keepdims=True)
             loss = float(-np.sum(y * (z_out - top - np.log(tot))) / len(x))
             delta = ce_shortcut(e / tot, y)
-        elif shortcut:  # softmax output: the loss reads log(s), as torch's log(softmax) does
+        elif shortcut and not log_of_zero(a, y):  # softmax output: the loss reads log(s), as torch's does
             loss = loss_value(spec.loss, spec.output, a, y)
             delta = ce_shortcut(a, y)
         else:
             loss = loss_value(spec.loss, spec.output, a, y)
             g = loss_grad(spec.loss, spec.output, a, y)
             if spec.output == "softmax":
-                delta = a * (g - np.sum(g * a, axis=1, keepdims=True))
+                with np.errstate(all="ignore"):
+                    delta = a * (g - np.sum(g * a, axis=1, keepdims=True))
             else:
                 delta = g * derivative(acts_names[-1], zs[-1], a)
         losses.append(loss)
@@ -291,8 +300,12 @@ def trace(spec: Spec, params: dict[str, np.ndarray] | None = None) -> NetTrace:
         numbers = f" = {f}({mat(z)})" if F.small(z) else ""
         b.add("forward", f"a{layer}", f"a{layer} = {f}(z{layer}){numbers} = {mat(a)}", a, ("a", str(layer)))
     y = spec.y
+    clamp_loss = clamp_grad = ""
+    if spec.loss == "bce":
+        clamp_loss = bce_loss_note(p.acts[L], y)
+        clamp_grad = bce_grad_note(p.acts[L], y, p.acts[L].size)
     b.add("loss", "loss", f"L = {F.loss_formula(spec.loss, spec.output, f'a{L}')} = "
-          f"{F.loss_numbers(spec.loss, spec.output, p.acts[L], y)} = {short(p.loss)}", p.loss, ("loss",))
+          f"{F.loss_numbers(spec.loss, spec.output, p.acts[L], y)} = {short(p.loss)}{clamp_loss}", p.loss, ("loss",))
     learns = track[L]
     none = "none: nothing before it learns (every parameter up to here is frozen)"
     # the output layer
@@ -300,7 +313,8 @@ def trace(spec: Spec, params: dict[str, np.ndarray] | None = None) -> NetTrace:
     g_text = F.grad_out_formula(spec.loss, spec.output, f"a{L}")
     g_numbers = F.grad_out_numbers(spec.loss, spec.output, aL, y)
     g_text += f" = {g_numbers}" if g_numbers else ""
-    b.add("backward", f"a{L}", f"∂L/∂a{L} = {g_text} = {mat(p.grad_out)}" if learns else f"grad(a{L}): {none}",
+    b.add("backward", f"a{L}", f"∂L/∂a{L} = {g_text} = {mat(p.grad_out)}{clamp_grad}" if learns else
+          f"grad(a{L}): {none}",
           p.grad_out if learns else None, ("grad_a", str(L)))
     if spec.output == "softmax":
         J = softmax_jacobian(aL)
@@ -313,9 +327,11 @@ def trace(spec: Spec, params: dict[str, np.ndarray] | None = None) -> NetTrace:
         if spec.loss == "cross_entropy":
             short_cut = ce_shortcut(aL, y)
             cut = f" = ({mat(aL)} − {mat(y)})/{len(y)}" if F.small(aL) else ""
-            b.add("backward", f"z{L}", f"∂L/∂z{L} = (s − y)/N  (softmax + cross-entropy shortcut){cut} = "
-                  f"{mat(short_cut)}; the same numbers as J·∂L/∂a{L}" if learns else f"grad(z{L}): {none}",
-                  short_cut if learns else None, ("grad_z", str(L)))
+            text = f"{mat(short_cut)}; the same numbers as J·∂L/∂a{L}"
+            if log_of_zero(aL, y):  # torch's log(0): its chain, not the shortcut's limit
+                text, short_cut = f"{mat(via_j)}{log_of_zero_note(mat(short_cut))}", via_j
+            b.add("backward", f"z{L}", f"∂L/∂z{L} = (s − y)/N  (softmax + cross-entropy shortcut){cut} = {text}"
+                  if learns else f"grad(z{L}): {none}", short_cut if learns else None, ("grad_z", str(L)))
     else:
         _elementwise_back(b, spec, p, L, learns, none)
     for layer in range(L, 0, -1):
@@ -421,22 +437,3 @@ class _Builder:
         self.keys.append(key)
 
 
-def with_torch(tr: NetTrace, figures: dict[Key, np.ndarray | float | None]) -> NetTrace:
-    """Fill each step with torch's figure and whether every number agrees (the project's tolerance)."""
-    steps: list[Step] = []
-    torch_arrays: list[np.ndarray | None] = []
-    worst = 0.0
-    for s, arr, key in zip(tr.steps, tr.arrays, tr.keys, strict=True):
-        got = figures.get(key)
-        t = None if got is None else np.asarray(got, dtype=np.float64)
-        torch_arrays.append(t)
-        if arr is None or t is None:
-            ok = arr is None and t is None
-        else:
-            ok = arr.shape == t.shape and bool(np.all(np.abs(arr - t) <= 1e-12 + 1e-9 * np.maximum(
-                np.abs(arr), np.abs(t))))
-            if arr.shape == t.shape and arr.size:
-                worst = max(worst, float(np.max(np.abs(arr - t))))
-        tv = float(t) if (t is not None and t.ndim == 0) else None
-        steps.append(replace(s, torch_value=tv, ok=ok))
-    return replace(tr, steps=tuple(steps), torch_arrays=tuple(torch_arrays), checked=True, max_error=worst)

@@ -125,8 +125,8 @@ def _grad_out(loss: str, output: str, a: str, y: str, n: str, nk: str) -> str:
         return f"2·({a} − {y})/{nk}"
     if loss == "half_sse":
         return f"({a} − {y})/{n}"
-    if loss == "bce":
-        return f"({a} − {y})/({a}·(1 − {a}))/{nk}"
+    if loss == "bce":  # torch's BCELoss backward clamps the denominator (network.clamps)
+        return f"({a} − {y})/max({a}·(1 − {a}), 1e-12)/{nk}"
     if loss == "bce_with_logits":
         return f"(σ({a}) − {y})/{nk}"
     if output == "identity" or loss == "cross_entropy_logits":

@@ -4,7 +4,7 @@ train with the numpy engine, and print the file's own lines under the file's own
 stdout carries what the file itself would print (its prints, in its own format), so that it can be compared
 with `python FILE`; stderr carries the tool's commentary: what was read, the notes (default data, the seed,
 no-ops), torch's warnings, and the checks. Exit 0: torch agrees; 1: it does not (or could not check); 2: bad
-input. torch runs only in the referee process (network.remote.RemoteChecker).
+input. torch runs only in the referee process (network.remote.RemoteChecker, on check.client's one client).
 """
 
 from __future__ import annotations
@@ -34,6 +34,18 @@ def _fail(err: BadInput, path: str, stream: IO[str]) -> int:
     where = "" if path == "-" or str(err).startswith(path) else f"{path}: "
     print(f"backprop-tui: {where}{err}", file=stream)
     return 2
+
+
+def command_checker() -> RemoteChecker:
+    """The command's own referee (check.client.take: the one started while the file was read), closed with
+    the checker. CheckFailed where BACKPROP_TUI_REFEREE is not an address."""
+    from backprop_tui.check.client import take
+    from backprop_tui.check.protocol import RefereeError
+
+    try:
+        return RemoteChecker(take())
+    except RefereeError as err:  # a BACKPROP_TUI_REFEREE that is not an address
+        raise CheckFailed(str(err)) from None
 
 
 def load(text: str, data: str | None, epochs: int | None, remote: RemoteChecker) -> Bound:
@@ -112,8 +124,13 @@ class Lines:
         self.worst = 0.0
         self.beyond: list[int] = []
         self.differ = 0
+        self.overflowed: list[int] = []  # lines where only float32 overflowed (a float32 effect)
+        self.left32: int | None = None  # the first epoch where the float64 run left float32's range
 
-    def epoch(self, epoch: int, loss: float, shows: list[bytearray], write: bool) -> None:
+    def epoch(self, epoch: int, loss: float, shows: list[bytearray], write: bool,
+              params: dict[str, np.ndarray] | None = None) -> None:
+        if self.left32 is None and beyond_float32(loss, self.b.spec.y.size, params):
+            self.left32 = epoch
         for p, marks in zip(self.b.plan.prints, shows, strict=True):
             if not marks[epoch - 1]:
                 continue
@@ -123,9 +140,17 @@ class Lines:
             if t is not None:
                 theirs = self.render(p.line_for, self.b.env(epoch, t), p.line)
                 rel = relative(loss, t)
-                ok = theirs == line or rel <= REL_TOLERANCE
+                # only float32 overflowed (torch's inf or nan, the float64 run already past float32's
+                # range): a float32 effect, as for a snippet (issue 9), not a disagreement
+                effect = theirs != line and not math.isfinite(t) and self.left32 is not None
+                ok = theirs == line or rel <= REL_TOLERANCE or effect
                 entry.update(torch_line=theirs, torch_loss=report.plain(t), ok=ok)
-                if theirs != line:
+                if effect:
+                    self.overflowed.append(self.b.start + epoch - 1)  # as the loop variable counts it
+                    entry["float32_effect"] = overflow_sentence(self.left_at())
+                    line += f"   [float64 loss {loss:.9g}; torch float32 {t}, which prints {theirs!r}: " \
+                            f"{entry['float32_effect']}]"
+                elif theirs != line:
                     self.differ += 1
                     self.worst = max(self.worst, rel)
                     verdict = f"within {REL_TOLERANCE:g}" if ok else f"BEYOND {REL_TOLERANCE:g}: not accepted"
@@ -137,11 +162,32 @@ class Lines:
             if write:
                 self.out.write(line + "\n")
 
+    def left_at(self) -> str:
+        """Where the float64 run left float32's range, as the file's loop variable counts."""
+        return f"{self.b.plan.loop.var} = {self.b.start + (self.left32 or 1) - 1}"
+
     def render(self, fn: Callable[[dict[str, Any]], str], env: dict[str, Any], line: int) -> str:
         try:
             return fn(env)
         except EvalError as err:  # e.g. '%d' % nan: Python would raise here too
             raise BadInput(f"line {line}: Python raises {err}") from None
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # 3.4028235e38
+
+
+def beyond_float32(loss: float, terms: int, params: dict[str, np.ndarray] | None) -> bool:
+    """Whether float32 cannot hold this epoch of the float64 run: its loss not finite, the sum the loss
+    averages (loss × terms, at least every squared or log term of it) or a parameter past float32's
+    largest finite value (torch then holds inf, and nan after inf − inf)."""
+    if not math.isfinite(loss) or abs(loss) * max(1, terms) > FLOAT32_MAX:
+        return True
+    return params is not None and any(not np.all(np.abs(p) <= FLOAT32_MAX) for p in params.values())
+
+
+def overflow_sentence(where: str) -> str:
+    return (f"float32 overflowed: the float64 run left float32's range (max {FLOAT32_MAX:.3g}) at {where}, "
+            "so torch's float32 run holds inf or nan from about there: a float32 effect, not a disagreement")
 
 
 def relative(a: float, b: float) -> float:
@@ -171,7 +217,11 @@ def train_model(path: str, text: str, epochs: int | None, data: str | None, fmt:
     from backprop_tui.network.cli import run_training
 
     out, err = out or sys.stdout, err or sys.stderr
-    remote = (checker or RemoteChecker)()
+    try:
+        remote = (checker or command_checker)()
+    except CheckFailed as e:
+        print(f"backprop-tui: {path}: the torch referee failed: {e}", file=err)
+        return 1
     try:
         try:
             if fmt not in ("text", "json"):
@@ -202,8 +252,8 @@ def train_model(path: str, text: str, epochs: int | None, data: str | None, fmt:
         try:
             before = once(b, b.plan.extra["before"], env0, out if text_out else None)
             lines = Lines(b, out, torch32)
-            res = run_training(b.spec, b.epochs, max(1, b.epochs // 10),
-                               lambda e, loss: lines.epoch(e, loss, shows, text_out), checker=remote.check_epoch)
+            res = run_training(b.spec, b.epochs, max(1, b.epochs // 10), checker=remote.check_epoch,
+                               watch=lambda e, loss, params: lines.epoch(e, loss, shows, text_out, params))
             last = res.losses[-1] if res.losses else math.nan
             after = once(b, b.plan.extra["after"], b.env(len(res.losses), last), out if text_out else None)
         except BadInput as e:
@@ -222,6 +272,7 @@ def train_model(path: str, text: str, epochs: int | None, data: str | None, fmt:
             doc["model"] = model_json(path, b) | {
                 "printed": before + [r["line"] for r in lines.records] + after, "lines": lines.records,
                 "float32": {"compared": len(report_epochs), "differ": lines.differ, "beyond": lines.beyond,
+                            "overflowed": lines.overflowed,
                             "max_relative": lines.worst, "tolerance": REL_TOLERANCE, "error": torch_error,
                             "summary": summary}}
             out.write(json.dumps(doc, ensure_ascii=False) + "\n")
@@ -236,15 +287,20 @@ def float32_summary(lines: Lines, error: str | None, compared: int, var: str = "
     if not compared:
         return "torch float32 (the file as written): no printed loss to compare"
     head = f"torch float32 (the file as written, run by the referee): {compared:,} printed line(s) compared"
+    said = []
     if lines.beyond:
         why = (" (the float64 run agrees with torch's float64 at every checked epoch: float32 rounding has "
                "accumulated past the accepted bound)" if f64_ok else "")
-        return head + f"; {len(lines.beyond)} differ beyond {REL_TOLERANCE:g} relative, not accepted ({var} = " + \
-            ", ".join(map(str, lines.beyond[:10])) + ")" + why
-    if lines.differ:
-        return head + (f"; {lines.differ} differ in the printed digits, all within {REL_TOLERANCE:g} relative "
-                       f"(largest {lines.worst:.2g}): float32 rounding")
-    return head + ", every one identical"
+        said.append(f"{len(lines.beyond)} differ beyond {REL_TOLERANCE:g} relative, not accepted ({var} = " +
+                    ", ".join(map(str, lines.beyond[:10])) + ")" + why)
+    elif lines.differ:
+        said.append(f"{lines.differ} differ in the printed digits, all within {REL_TOLERANCE:g} relative "
+                    f"(largest {lines.worst:.2g}): float32 rounding")
+    if lines.overflowed:
+        said.append(f"{len(lines.overflowed)} differ because only float32 overflowed ({var} = " +
+                    ", ".join(map(str, lines.overflowed[:10])) + "; the float64 run left float32's range at "
+                    f"{lines.left_at()}): float32 effects, not disagreements")
+    return head + ("; " + "; ".join(said) if said else ", every one identical")
 
 
 def model_json(path: str, b: Bound) -> dict[str, Any]:
@@ -261,7 +317,11 @@ def trace_model(path: str, text: str, data: str | None, fmt: str = "text", out: 
     from backprop_tui.network.engine import trace as build_net_trace
 
     out, err = out or sys.stdout, err or sys.stderr
-    remote = (checker or RemoteChecker)()
+    try:
+        remote = (checker or command_checker)()
+    except CheckFailed as e:
+        print(f"backprop-tui: {path}: the torch referee failed: {e}", file=err)
+        return 1
     try:
         try:
             if fmt not in report_formats():
@@ -300,7 +360,11 @@ def expand_model(path: str, text: str, neuron: str, row: int, data: str | None =
     from backprop_tui.network.expand import expand_neuron, parse_neuron
 
     out, err = out or sys.stdout, err or sys.stderr
-    remote = (checker or RemoteChecker)()
+    try:
+        remote = (checker or command_checker)()
+    except CheckFailed as e:
+        print(f"backprop-tui: {path}: the torch referee failed: {e}", file=err)
+        return 1
     try:
         b = load(text, data, None, remote)
         layer, unit = parse_neuron(b.spec, neuron)

@@ -1,28 +1,23 @@
-"""Network mode's torch referee in its own process, so the app never holds torch (or the GIL) itself.
+"""Network mode's torch checks through the one referee (check.client), so no front end holds torch itself.
 
-The server is `python -m backprop_tui.check.torch_network`; one JSON request per line on stdin, one answer
-per line on stdout, the first line {"ready": true, "torch": "<version>"}:
-    {"id": 1, "op": "spec", "token": "s1", "spec": {...}}            -> {"id": 1, "ok": true}
-    {"id": 2, "op": "trace", "token": "s1", "params": {...}}         -> {"id": 2, "ok": true, "figures": {...}}
-    {"id": 3, "op": "epoch", "token": "s1", "params": {...}}         -> {"id": 3, "ok": true, "loss": x,
-                                                                         "params": {...}}
-    {"id": 4, "op": "model_init", "plan": {...}}                     -> {"id": 4, "ok": true, "init": {...}}
-    {"id": 5, "op": "model_train32", "run": {...}}                   -> {"id": 5, "ok": true, "losses": [...]}
-(the last two: a PyTorch model file's RNG replay and float32 run; their JSON is in check.torch_model)
-Floats travel as JSON numbers, which read back bit for bit. This module does not import torch.
+The referee's kinds (check.torch_network): "network.spec" {token, spec} once per connection, then
+"network.trace" {token, params} -> {figures} and "network.epoch" {token, params} -> {loss, params}; for a
+PyTorch model file (check.torch_model) "model.init" {plan} -> {init} (torch's RNG replay) and
+"model.train32" {run} -> {losses} (the file's float32 training run). This module holds their wire forms
+(specs, parameters and figures as plain lists: JSON numbers read back bit for bit) and the blocking client
+the screens and `train` use. It does not import torch.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
-import subprocess
-import sys
 import threading
 from typing import Any
 
 import numpy as np
 
+from backprop_tui.check.client import Referee, shared, shared_if_any
+from backprop_tui.check.protocol import RefereeError
 from backprop_tui.network.engine import Key, NetTrace, with_torch
 from backprop_tui.network.spec import Spec
 
@@ -64,90 +59,82 @@ class CheckFailed(Exception):
 
 
 class RemoteChecker:
-    """A client of the server process, for worker threads: blocking, one request at a time.
+    """The network screen's torch: blocking calls for worker threads, on the process's one referee client
+    (check.client.shared(), or the client given).
 
-    `check_trace(net)` and `check_epoch(spec, start)` mirror check.torch_network's functions.
+    `check_trace(net)` and `check_epoch(spec, start)` mirror check.torch_network's functions. Each spec's
+    data goes to the referee once per connection, under a token of this checker's own.
     """
 
-    def __init__(self, command: list[str] | None = None) -> None:
-        self.command = command or [sys.executable, "-m", "backprop_tui.check.torch_network"]
-        self.version: str | None = None
-        self._proc: subprocess.Popen[str] | None = None
+    def __init__(self, referee: Referee | None = None) -> None:
+        self._referee = referee
         self._lock = threading.Lock()
-        self._ids = itertools.count(1)
-        self._sent: dict[int, tuple[Spec, str]] = {}  # id(spec) -> (spec, token): each spec's data goes once
+        self._tokens = itertools.count(1)
+        self._sent: tuple[Spec, str, int] | None = None  # (spec, token, connection generation)
 
-    def _start(self) -> subprocess.Popen[str]:
-        if self._proc is None or self._proc.poll() is not None:
-            self._proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True, bufsize=1)
-            self._sent.clear()
-            hello = self._read(self._proc)
-            self.version = hello.get("torch")
-        return self._proc
+    @property
+    def referee(self) -> Referee:
+        if self._referee is None:
+            self._referee = shared()
+        return self._referee
 
-    def _read(self, proc: subprocess.Popen[str]) -> dict[str, Any]:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line:
-            err = proc.stderr.read() if proc.stderr is not None else ""
-            last = err.strip().splitlines()[-1:] or ["the torch checker exited"]
-            raise CheckFailed(last[0])
-        return json.loads(line)
+    @property
+    def version(self) -> str | None:
+        return self.referee.version
 
-    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
-        proc = self._start()
-        assert proc.stdin is not None
-        rid = next(self._ids)
-        proc.stdin.write(json.dumps({"id": rid, **request}) + "\n")
-        proc.stdin.flush()
-        while True:
-            reply = self._read(proc)
-            if reply.get("id") == rid:
-                break
-        if not reply.get("ok"):
-            raise CheckFailed(reply.get("error", "the torch checker failed"))
-        return reply
+    def _ask(self, kind: str, spec: Spec, **fields: Any) -> dict[str, Any]:
+        referee = self.referee
+        for attempt in (1, 2):
+            token = self._token(spec, referee)
+            try:
+                return referee.request(kind, token=token, **fields)
+            except RefereeError as err:
+                if attempt == 2 or "KeyError" not in str(err):  # the referee dropped the spec: send it again
+                    raise CheckFailed(str(err)) from None
+                self._sent = None
+        raise AssertionError("unreachable")
 
-    def _token(self, spec: Spec) -> str:
-        held = self._sent.get(id(spec))
-        if held is not None and held[0] is spec:
+    def _token(self, spec: Spec, referee: Referee) -> str:
+        held = self._sent
+        referee.start()
+        if held is not None and held[0] is spec and held[2] == referee.generation:
             return held[1]
-        token = f"s{next(self._ids)}"
-        self._ask({"op": "spec", "token": token, "spec": spec_to_json(spec)})
-        self._sent = {id(spec): (spec, token)}  # the server keeps the last few; so do we
+        token = f"net-{id(self):x}-{next(self._tokens)}"
+        try:
+            referee.request("network.spec", token=token, spec=spec_to_json(spec))
+        except RefereeError as err:
+            raise CheckFailed(str(err)) from None
+        self._sent = (spec, token, referee.generation)
         return token
 
     def check_trace(self, net: NetTrace) -> NetTrace:
         with self._lock:
-            token = self._token(net.spec)
-            reply = self._ask({"op": "trace", "token": token, "params": params_to_json(net.params)})
+            reply = self._ask("network.trace", net.spec, params=params_to_json(net.params))
         return with_torch(net, figures_from_json(reply["figures"]))
 
     def check_epoch(self, spec: Spec, start: dict[str, np.ndarray]) -> tuple[float, dict[str, np.ndarray]]:
         with self._lock:
-            token = self._token(spec)
-            reply = self._ask({"op": "epoch", "token": token, "params": params_to_json(start)})
+            reply = self._ask("network.epoch", spec, params=params_to_json(start))
         return float(reply["loss"]), params_from_json(reply["params"])
 
     def model_init(self, plan: dict[str, Any]) -> dict[str, Any]:
         """torch's replay of a model file's RNG plan: {"params": {...}, "tensors": {...}} (check.torch_model)."""
-        with self._lock:
-            return self._ask({"op": "model_init", "plan": plan})["init"]
+        return self._plain("model.init", plan=plan)["init"]
 
     def model_train32(self, run: dict[str, Any]) -> list[float]:
         """The file's training run in float32 by torch: loss.item() of each reported epoch (check.torch_model)."""
-        with self._lock:
-            return [float(v) for v in self._ask({"op": "model_train32", "run": run})["losses"]]
+        return [float(v) for v in self._plain("model.train32", run=run)["losses"]]
+
+    def _plain(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """A request that needs no spec on the referee's side."""
+        try:
+            return self.referee.request(kind, **fields)
+        except RefereeError as err:
+            raise CheckFailed(str(err)) from None
 
     def close(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            assert proc.stdin is not None
-            proc.stdin.close()
-            proc.wait(2)
-        except (OSError, subprocess.TimeoutExpired):
-            proc.kill()
-            proc.wait()
+        """Forget what was sent; the shared referee stays up for the app's other screens (it ends with the
+        app). A referee given to this checker is closed."""
+        self._sent = None
+        if self._referee is not None and self._referee is not shared_if_any():
+            self._referee.close()

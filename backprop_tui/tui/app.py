@@ -239,8 +239,12 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
         if not st.trace.checked:
             return Content.styled("torch: checking… (pending)", "$warning")
         bad = st.disagreements()
-        if bad:
-            return Content.styled(f"✗ torch disagrees on {len(bad)} of {st.n} steps", "$error bold")
+        undecided = [s for s in bad if s.verdict == "undecided"]
+        if len(undecided) < len(bad):
+            return Content.styled(f"✗ torch disagrees on {len(bad) - len(undecided)} of {st.n} steps", "$error bold")
+        if undecided:  # ill-conditioned: the exact referee cannot say who is right (never ✓)
+            return Content.styled(f"? {len(undecided)} ill-conditioned step{'s' if len(undecided) > 1 else ''}: "
+                                  "cannot decide", "$warning bold")
         return Content.styled(f"✓ torch agrees on all {st.n} steps", "$success")
 
     def check_settled(self) -> bool:

@@ -80,5 +80,17 @@ class StepState:
             return None
         return all(s.ok is not False for s in seen)
 
+    def verdict(self, name: str, k: int) -> str | None:
+        """As `check`, in words: "agree", "disagree", "undecided" (every figure torch does not match is
+        ill-conditioned: the exact referee cannot decide, never ✓ nor ✗), or None."""
+        ok = self.check(name, k)
+        if ok is None:
+            return None
+        if ok:
+            return "agree"
+        seen = [s for s in (self.value_step.get(name), self.grad_step.get(name))
+                if s is not None and s.index < k and not self.hides(s) and s.ok is False]
+        return "undecided" if all(s.verdict == "undecided" for s in seen) else "disagree"
+
     def disagreements(self) -> list[Step]:
         return [s for s in self.trace.steps if s.ok is False]

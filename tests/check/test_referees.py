@@ -4,19 +4,16 @@ detached inputs), central finite differences (advisory), and the verdict they pu
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import replace
 
 import pytest
 
 from backprop_tui.check import apply_check, check_trace, fd_figures
-from backprop_tui.check.figures import Figures, grad_agrees
+from backprop_tui.check.figures import Figures, figures_from_json, figures_to_json, grad_agrees
 from backprop_tui.check.finite_diff import FD_GRAD_LIMIT
-from backprop_tui.check.remote import Referee
-from backprop_tui.check.serve import answer, figures_from_json, figures_to_json
+from backprop_tui.check.kinds import Session, answer
 from backprop_tui.check.torch_referee import torch_figures
 from backprop_tui.engine.trace import build_trace
-from backprop_tui.errors import BadInput
 from backprop_tui.lang import parse_program
 
 SEED = "x = 1\nw1 = 2\nb1 = 1\nw2 = 2\nb2 = 1\ny1 = x*w1 + b1\ny2 = y1*w2 + b2\n"
@@ -153,31 +150,21 @@ def test_figures_round_trip_through_json():
     assert back.values == fig.values and back.grads == fig.grads and back.locals == fig.locals
 
 
-def test_serve_answers_bad_input_with_an_error():
-    reply = answer({"id": 7, "text": "x = 1\ny = x +\n", "output": None, "atomic": False})
+def test_the_chain_kind_answers_bad_input_with_an_error():
+    reply = answer({"id": 7, "kind": "chain", "text": "x = 1\ny = x +\n", "output": None}, Session())
     assert reply["id"] == 7 and reply["ok"] is False
     assert "line 2, column 8" in reply["error"]
 
 
-def test_serve_answers_atomic_programs_and_snippet_queries(acceptance):
-    reply = answer({"id": 1, "text": "x = 2\ny = (x + 1)*x\n", "output": None, "atomic": True, "fd": False})
+def test_the_chain_kind_answers_atomic_programs_and_snippet_queries(acceptance):
+    reply = answer({"id": 1, "kind": "chain", "text": "x = 2\ny = (x + 1)*x\n", "atomic": True}, Session())
     fig = figures_from_json(reply["figures"])
     assert fig.values["y.1"] == 3.0 and fig.grads["x"] == 5.0 and fig.fd_grads == {}
     snippet = (acceptance / "seed_snippet.py").read_text()
-    fig = figures_from_json(answer({"id": 2, "text": snippet, "output": None})["figures"])
+    fig = figures_from_json(answer({"id": 2, "kind": "chain", "text": snippet}, Session())["figures"])
     assert fig.queries == {"dy2_dy1": 2.0, "dy1_dw1": 1.0, "dy2_dw1": 2.0}
 
 
-def test_referee_failure_is_bad_input(monkeypatch):
-    class Broken(Referee):
-        def __init__(self) -> None:  # a child that answers nothing
-            import subprocess
-
-            self._proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stderr.write('boom\\n')"],
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            self._proc.stdin.close()
-            self._sent = True
-
-    referee = Broken()
-    with pytest.raises(BadInput, match="torch referee failed: boom"):
-        referee.figures()
+def test_an_unknown_kind_is_named():
+    reply = answer({"id": 3, "kind": "nope"}, Session())
+    assert reply["ok"] is False and "unknown request kind 'nope'" in reply["error"] and "chain" in reply["error"]

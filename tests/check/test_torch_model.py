@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
+from backprop_tui.check.kinds import Session, answer, load_handlers
 from backprop_tui.check.torch_model import replay_init, train_float32
-from backprop_tui.check.torch_network import answer
 
 PLAN = {"statements": [
     {"op": "manual_seed", "seed": 5},
@@ -75,8 +75,10 @@ def test_the_float32_run_is_torch_optim_sgds(loss, acts, y):
     assert got == want
 
 
-def test_the_server_dispatches_the_two_model_requests():
-    reply = answer({"id": 1, "op": "model_init", "plan": PLAN}, {})
-    assert reply["ok"] and reply["init"]["tensors"]["X"]["dtype"] == "float32"
-    bad = answer({"id": 2, "op": "model_init", "plan": {"statements": [{"op": "exec"}]}}, {})
+def test_the_referee_serves_the_two_model_kinds():
+    assert {"model.init", "model.train32"} <= set(load_handlers())
+    reply = answer({"id": 1, "kind": "model.init", "plan": PLAN}, Session())
+    assert reply["ok"] and reply["init"] == json.loads(json.dumps(replay_init(PLAN)))
+    assert reply["init"]["tensors"]["X"]["dtype"] == "float32"
+    bad = answer({"id": 2, "kind": "model.init", "plan": {"statements": [{"op": "exec"}]}}, Session())
     assert bad["ok"] is False and "unknown plan statement" in bad["error"]

@@ -10,21 +10,15 @@ import pytest
 
 from tests.core_helpers import ROOT, run, write
 from tests.network.model_cases import CASES, POST
-from tests.network.model_helpers import InProcessChecker
 
 POST_FILE = str(ROOT / "examples" / "seed_mlp.py")
-
-
-@pytest.fixture
-def in_process(monkeypatch):
-    """torch's model requests answered in this process (fast); the real child process is tested below."""
-    monkeypatch.setattr("backprop_tui.network.model_cli.RemoteChecker", InProcessChecker)
 
 
 def test_the_vendored_post_is_the_acceptance_file_verbatim(acceptance):
     assert (acceptance / "seed_mlp.py").read_bytes() == (ROOT / "examples" / "seed_mlp.py").read_bytes()
 
 
+@pytest.mark.real_referee
 def test_acceptance_train_the_post_with_its_default_data_in_a_fresh_process():
     """Through the real referee process; torch never loads in the command's own process."""
     code = ("import sys; from backprop_tui.cli import main; rc = main(['train', sys.argv[1], '--epochs', '300']); "
@@ -54,7 +48,7 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-def test_num_epochs_defaults_to_1000_and_epochs_overrides(in_process, one_thread, tmp_path):
+def test_num_epochs_defaults_to_1000_and_epochs_overrides(one_thread, tmp_path):
     small = CASES["renamed"].replace("range(60)", "range(num_epochs)").replace(
         "(step + 1) % 20 == 0", "(step + 1) % 100 == 0").replace("step + 1, 60,", "step + 1, num_epochs,")
     path = write(tmp_path, small, "small.py")
@@ -72,7 +66,7 @@ def test_num_epochs_defaults_to_1000_and_epochs_overrides(in_process, one_thread
     assert "--epochs 200 replaces num_epochs = 300" in got.err
 
 
-def test_data_options(in_process, tmp_path):
+def test_data_options(tmp_path):
     iris_model = CASES["renamed"].replace("TwoLayerNet(5)", "TwoLayerNet(4)").replace(
         "inputs = torch.randn(20, 5)\nlabels = torch.randint(0, 3, (20,))\n", "")
     path = write(tmp_path, iris_model, "iris_model.py")
@@ -90,7 +84,7 @@ def test_data_options(in_process, tmp_path):
     assert "--data applies to a PyTorch model file" in run(["trace", chain, "--data", "iris"]).err
 
 
-def test_trace_a_model_file(in_process, tmp_path):
+def test_trace_a_model_file(tmp_path):
     path = write(tmp_path, CASES["double_softmax"], "net.py")
     got = run(["trace", path])
     assert got.code == 0, got.err
@@ -101,14 +95,14 @@ def test_trace_a_model_file(in_process, tmp_path):
     assert doc["ok"] and doc["network"]["loss"] == "cross_entropy_logits" and doc["model"]["class"] == "Net"
 
 
-def test_expand_a_neuron_of_a_model_file(in_process, tmp_path):
+def test_expand_a_neuron_of_a_model_file(tmp_path):
     path = write(tmp_path, CASES["renamed"], "net.py")
     got = run(["expand", path, "--neuron", "fc2:1", "--row", "3"])
     assert got.code == 0, got.err
     assert got.out.startswith("# neuron fc2:1 (identity), data row 3 of 20") and "loss = " in got.out
 
 
-def test_bad_model_files_exit_2_naming_line_and_column(in_process, tmp_path):
+def test_bad_model_files_exit_2_naming_line_and_column(tmp_path):
     path = write(tmp_path, POST.replace("optim.SGD(", "optim.Adam("), "adam.py")
     got = run(["train", path])
     assert got.code == 2 and "line 19, column 13: optim.Adam is not supported" in got.err
@@ -118,7 +112,7 @@ def test_bad_model_files_exit_2_naming_line_and_column(in_process, tmp_path):
     assert run(["train", path, "--log-every", "5"]).code == 2
 
 
-def test_a_model_on_standard_input(in_process, monkeypatch):
+def test_a_model_on_standard_input(monkeypatch):
     import io
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(CASES["renamed"].encode())))

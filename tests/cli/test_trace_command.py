@@ -8,6 +8,7 @@ the acceptance cases, one disagreement and the hostile inputs go through the rea
 from __future__ import annotations
 
 import io
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -15,18 +16,19 @@ from pathlib import Path
 import pytest
 
 from backprop_tui.engine.rules import RULES
-from tests.core_helpers import WHERE, InProcessReferee, acceptance_dir, run, write
+from tests.core_helpers import WHERE, acceptance_dir, run, write
 from tests.lang.test_chain_parser import BAD as PARSER_BAD
 from tests.lang.test_chain_parser import DEEP
 
 SEED_GRADS = {"x": 4, "w1": 2, "b1": 2, "w2": 3, "b2": 1, "y1": 2, "y2": 1}
-NODE_KEYS = {"name", "value", "grad", "torch_value", "torch_grad", "fd_grad", "nondiff", "ok"}
+NODE_KEYS = {"name", "value", "grad", "torch_value", "torch_grad", "fd_grad", "nondiff", "ok", "exact_value",
+             "exact_grad"}
 LOCAL_KEYS = {"of", "wrt", "value", "torch_value", "ok"}
 STEP_KEYS = {"index", "phase", "target", "formula", "value", "torch_value", "fd_value", "ok"}
 TOP_KEYS = {"schema", "kind", "ok", "output", "nodes", "locals", "steps"}
 # documented additions beyond the issue's list: scripts must be able to rely on the list, extras are allowed
-TOP_EXTRA, LOCAL_EXTRA, STEP_EXTRA = {"dialect", "queries", "printed", "warnings"}, {"fd_value", "nondiff"}, \
-    {"wrt", "nondiff"}
+TOP_EXTRA, LOCAL_EXTRA = {"dialect", "queries", "printed", "prints", "warnings"}, {"fd_value", "nondiff"}
+STEP_EXTRA = {"wrt", "nondiff", "exact_value", "digits", "verdict", "note", "value32", "torch_value32"}
 WARNING_KEYS = {"kind", "where", "figures", "message", "advice", "steps"}
 
 
@@ -62,7 +64,8 @@ def assert_contract(doc: dict) -> None:
     assert [(loc["of"], loc["wrt"]) for loc in doc["locals"]] == \
         [(s["target"], s["wrt"]) for s in doc["steps"] if s["phase"] == "local"]
     assert doc["ok"] == all(s["ok"] for s in doc["steps"])
-    for w in doc.get("warnings", []):
+    assert isinstance(doc["warnings"], list)  # always there, [] when none (README's schema)
+    for w in doc["warnings"]:
         assert set(w) == WARNING_KEYS and w["kind"] in ("saturation", "dead_relu") and w["message"]
         assert all(0 <= i < len(doc["steps"]) for i in w["steps"])
 
@@ -250,12 +253,16 @@ def test_disagreement_in_text(monkeypatch, fast_referee, tmp_path):
 
 
 def test_referee_disagreeing_exits_1(monkeypatch, tmp_path):
-    class Skewed(InProcessReferee):
-        def figures(self):
-            fig = super().figures()
-            return replace(fig, grads={**fig.grads, "w": fig.grads["w"] + 1e-3})
+    from backprop_tui.check import torch_wire
 
-    monkeypatch.setattr("backprop_tui.check.remote.Referee", Skewed)
+    real = torch_wire.wire_figures
+
+    def skewed(data):  # the referee's answer for x, w, y with grad(w) off by 1e-3
+        lists = real(data)
+        lists["grads"][1] += 1e-3
+        return lists
+
+    monkeypatch.setattr(torch_wire, "wire_figures", skewed)
     r = run(["trace", write(tmp_path, "x = 2\nw = 3\ny = x*w\n"), "--format", "json"])
     assert r.code == 1
     doc = r.doc
@@ -375,3 +382,20 @@ def test_in_process_referee_matches_the_child_on_the_snippet(fast_referee):
     r = run(["trace", str(acceptance_dir() / "seed_snippet.py"), "--format", "json"])
     assert r.code == 0, r.err
     assert [q["torch_value"] for q in r.doc["queries"]] == [2, 1, 2]
+
+
+def test_the_json_carries_the_learning_warnings_written_early_or_not(tmp_path):
+    """trace --format json writes its rows before torch answers (chain_json.prerender): the document is
+    still the one chain_json.document gives, the engine's warnings included."""
+    from backprop_tui.engine.trace import build_trace
+    from backprop_tui.lang import parse_program
+    from backprop_tui.report import chain_json
+
+    source = "x = 8\nw = 1\ny = tanh(x*w)\n"  # tanh'(8) = 4.5e-7: saturated
+    r = run(["trace", write(tmp_path, source), "--format", "json"])
+    assert r.code == 0, r.err
+    assert_contract(r.doc)
+    assert [w["kind"] for w in r.doc["warnings"]] == ["saturation"]
+    trace = build_trace(parse_program(source))
+    early = json.loads(chain_json.document_text(trace, None, chain_json.prerender(trace)))
+    assert early == json.loads(chain_json.dumps(chain_json.document(trace)))  # the same object, keys in any order

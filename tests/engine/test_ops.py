@@ -240,7 +240,7 @@ def test_softmax_of_expressions():
 
 # -- every function has a rule, and every rule is tested here --------------------------------------
 def test_every_function_has_a_rule_and_a_torch_op():
-    from backprop_tui.check.torch_referee import _FUNCS
+    from backprop_tui.check.torch_referee import FUNCS as _FUNCS
     from backprop_tui.engine.rules import RULES
     from backprop_tui.lang.functions import FUNCTIONS
 

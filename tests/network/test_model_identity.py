@@ -85,9 +85,9 @@ class _Skewed:
     factor = 1.0
 
     def __new__(cls):  # type: ignore[no-untyped-def]
-        from tests.network.model_helpers import InProcessChecker
+        from backprop_tui.network.remote import RemoteChecker
 
-        checker = InProcessChecker()
+        checker = RemoteChecker()  # the shared client: the referee in this process (tests/conftest.py)
         inner = checker.model_train32
         checker.model_train32 = lambda run: [v * cls.factor for v in inner(run)]  # type: ignore[method-assign]
         return checker

@@ -7,8 +7,10 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
-from backprop_tui.check.torch_network import answer, check_epoch, check_trace
+from backprop_tui.check.kinds import Session, answer
+from backprop_tui.check.torch_network import check_epoch, check_trace
 from backprop_tui.network import remote
 from backprop_tui.network.engine import trace
 from backprop_tui.network.spec import load_spec
@@ -28,23 +30,25 @@ def test_spec_and_params_round_trip_bit_for_bit() -> None:
 
 def test_answer_gives_the_in_process_figures() -> None:
     spec = make_spec([3, 4, 3], "tanh", "softmax", "cross_entropy", rows=5, freeze=["fc1.bias"])
-    specs: dict = {}
-    assert answer({"id": 1, "op": "spec", "token": "a", "spec": remote.spec_to_json(spec)}, specs)["ok"]
-    reply = answer({"id": 2, "op": "trace", "token": "a", "params": remote.params_to_json(spec.params)}, specs)
+    session = Session()
+    assert answer({"id": 1, "kind": "network.spec", "token": "a", "spec": remote.spec_to_json(spec)}, session)["ok"]
+    params = remote.params_to_json(spec.params)
+    reply = answer({"id": 2, "kind": "network.trace", "token": "a", "params": params}, session)
     net = trace(spec)
     via = remote.figures_from_json(reply["figures"])
     direct = check_trace(net)
     from backprop_tui.network.engine import with_torch
 
     assert with_torch(net, via).ok and direct.ok
-    reply = answer({"id": 3, "op": "epoch", "token": "a", "params": remote.params_to_json(spec.params)}, specs)
-    loss, params = check_epoch(spec, spec.params)
+    reply = answer({"id": 3, "kind": "network.epoch", "token": "a", "params": params}, session)
+    loss, params_after = check_epoch(spec, spec.params)
     assert reply["loss"] == loss
-    np.testing.assert_array_equal(np.array(reply["params"]["fc2.weight"]), params["fc2.weight"])
-    bad = answer({"id": 4, "op": "trace", "token": "nope", "params": {}}, specs)
+    np.testing.assert_array_equal(np.array(reply["params"]["fc2.weight"]), params_after["fc2.weight"])
+    bad = answer({"id": 4, "kind": "network.trace", "token": "nope", "params": {}}, session)
     assert bad["ok"] is False and "KeyError" in bad["error"]
 
 
+@pytest.mark.real_referee
 def test_remote_checker_process() -> None:
     checker = remote.RemoteChecker()
     try:
@@ -59,6 +63,7 @@ def test_remote_checker_process() -> None:
         checker.close()
 
 
+@pytest.mark.real_referee
 def test_the_screen_keeps_torch_out_of_the_app_process() -> None:
     code = textwrap.dedent("""
         import asyncio, sys, time

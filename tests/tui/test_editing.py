@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from backprop_tui.tui.presets import PRESETS, SEED_CHAIN
 from backprop_tui.tui.screens.dialogs import PresetPicker, PromptDialog
 from tests.tui.conftest import settle, wrong_checker
@@ -172,6 +174,7 @@ async def test_checker_failure_is_reported(make_app):
         assert "torch unavailable" in str(app.query_one("#status").render())
 
 
+@pytest.mark.real_referee
 async def test_real_torch_checker_in_a_subprocess(make_app):
     """The default referee: torch in its own process; the screen answers meanwhile."""
     app = make_app(checker=None)

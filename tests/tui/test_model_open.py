@@ -7,16 +7,8 @@ import asyncio
 import time
 from pathlib import Path
 
-import pytest
-
 from backprop_tui.tui.screens.network import NetworkScreen
 from tests.network.model_cases import CASES, POST
-from tests.network.model_helpers import InProcessChecker
-
-
-@pytest.fixture(autouse=True)
-def in_process_referee(monkeypatch):
-    monkeypatch.setattr("backprop_tui.network.remote.RemoteChecker", InProcessChecker)
 
 
 async def loaded(app, pilot, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]

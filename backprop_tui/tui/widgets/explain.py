@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from backprop_tui.engine.step import Step
 from backprop_tui.engine.warnings import LearningWarning, chain_warnings
-from backprop_tui.numbers import agree, full, short
+from backprop_tui.numbers import full, short
 from backprop_tui.tui.state import StepState
 
 PHASES = {
@@ -25,6 +25,10 @@ START = (
 def verdict(step: Step, checked: bool, torch_error: str | None) -> Content:
     if step.ok is True and step.value is None:
         return Content.styled("✓ torch agrees: no gradient here", "$success bold")
+    if step.verdict == "undecided":
+        return Content.styled("? ill-conditioned: cannot decide", "$warning bold reverse")
+    if step.ok is True and step.verdict == "exact":
+        return Content.styled("✓ both right to rounding (exact referee)", "$success bold")
     if step.ok is True:
         return Content.styled("✓ torch agrees", "$success bold")
     if step.ok is False:
@@ -58,8 +62,20 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
                                         "$warning"))
         fd = "" if step.phase == "forward" else f"   finite diff {short(step.fd_value)}"
         torch = "pending" if not st.trace.checked else short(step.torch_value)
-        figures = Content(f"engine {short(step.value)}   torch {torch}{fd}   ")
+        kept = ""  # how many significant digits the engine's float64 figure has right (the exact referee)
+        if step.digits is not None:
+            kept = " (exact)" if step.digits >= 17 else f" ({step.digits} digit{'' if step.digits == 1 else 's'} right)"
+        figures = Content(f"engine {short(step.value)}{kept}   torch {torch}{fd}   ")
         parts.append(figures + verdict(step, st.trace.checked, torch_error))
+        if step.digits is not None and step.digits < 15 and step.exact_value is not None:
+            parts.append(Content.styled(f"exact {step.exact_value:.12g}: float64 lost digits here", "dim"))
+        # the exact referee's sentence is the line above when it found agreement; the rest is news
+        note = "; ".join(n for n in step.note.split("; ") if n and not n.startswith("both right to rounding"))
+        if step.value32 is not None or step.torch_value32 is not None:
+            note = (f"float32 (the snippet's dtype): engine {short(step.value32)}, torch "
+                    f"{short(step.torch_value32)}" + (f" · {note}" if note else ""))
+        if note:
+            parts.append(Content.styled(note, "$warning" if step.ok is not True else "italic"))
         parts.extend(Content.styled(w.short_line(), "$warning") for w in step_warnings(st, k))
     if st.trace.program.dialect == "torch" and (step is None or k == st.n):
         parts.extend(snippet_answers(st))
@@ -117,19 +133,28 @@ def snippet_answers(st: StepState) -> list[Content]:
     from backprop_tui.errors import BadInput
 
     try:
-        run = run_snippet(st.trace)
+        if st.trace.checked:
+            from backprop_tui.report.snippet_checks import snippet_checks
+
+            checks = snippet_checks(st.trace)
+        else:
+            run = run_snippet(st.trace)
+            checks = {"queries": [{"label": q.label, "of": q.of, "wrt": q.wrt, "value": q.value}
+                                  for q in run.queries], "printed": run.printed}
     except BadInput as err:
         return [Content.styled(f"torch would refuse this snippet: {err}", "$error")]
-    theirs = st.trace.figures.queries if st.trace.checked else {}
     answers = []
-    for q in run.queries:
+    for q in checks["queries"]:
         mark = ""
-        if st.trace.checked:
-            mark = " ✓" if agree(q.value, theirs.get(q.label)) else f" ✗ (torch {short(theirs.get(q.label))})"
-        answers.append(f"{q.label} = ∂{q.of}/∂{q.wrt} = {short(q.value)}{mark}")
+        if "ok" in q:
+            mark = " ✓" if q["ok"] else f" ✗ (torch {short(q['torch_value'])})"
+        if "value32" in q:
+            mark += f" · float32 {short(q['value32'])} (torch {short(q['torch_value32'])})"
+        answers.append(f"{q['label']} = ∂{q['of']}/∂{q['wrt']} = {short(q['value'])}{mark}")
     lines = [Content.styled("autograd.grad: ", "bold") + Content(" · ".join(answers))] if answers else []
-    if run.printed:
-        lines.append(Content.styled("print: ", "bold") + Content("  ".join(run.printed)))
+    if checks["printed"]:
+        who = "print (torch's own output): " if st.trace.checked else "print: "
+        lines.append(Content.styled(who, "bold") + Content("  ".join(checks["printed"])))
     return lines
 
 

@@ -2,7 +2,8 @@
 in sight. The geometry is backprop_tui.circuit's; this widget only fills in the numbers known at step k.
 
 Colours, one per meaning (theme variables, see GRAPH_COLOURS): the value above a wire, the gradient
-below it, the local derivative where it enters its consumer. Red ($error) only where torch disagrees.
+below it, the local derivative where it enters its consumer. Red ($error) only where torch disagrees; an
+ill-conditioned figure that the exact referee cannot decide is amber ($warning), a value or gradient with a ?.
 Under NO_COLOR the positions and the `∂=` prefix carry the meaning, and the current step is bold and
 underlined.
 """
@@ -44,7 +45,7 @@ class GraphView(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "graph--wire", "graph--wire-hot", "graph--name", "graph--gate", "graph--value", "graph--grad",
         "graph--local", "graph--share", "graph--unknown", "graph--hot", "graph--selected", "graph--bad",
-        "graph--stub", "graph--uses",
+        "graph--stub", "graph--uses", "graph--undecided",
     }
     DEFAULT_CSS = """
     GraphView { background: $surface; }
@@ -60,6 +61,7 @@ class GraphView(ScrollView, can_focus=True):
     GraphView > .graph--hot { background: $accent 30%; text-style: bold underline; }
     GraphView > .graph--selected { color: $secondary; text-style: bold reverse; }
     GraphView > .graph--bad { color: $error; text-style: bold reverse; }
+    GraphView > .graph--undecided { color: $warning; text-style: bold reverse; }
     GraphView > .graph--stub { color: $foreground; text-style: italic; }
     GraphView > .graph--uses { color: $foreground-muted; text-style: italic; }
     """
@@ -233,7 +235,7 @@ class GraphView(ScrollView, can_focus=True):
                 segments.append(Segment(" " * (span.x - at), base))
             text, style = self._look(span)
             segments.append(Segment(text, style))
-            at = span.x + span.width
+            at = span.x + max(span.width, cell_len(text))  # an undecided figure's ? takes the cell after it
         return Strip(segments).crop_extend(scroll_x - start, scroll_x - start + width, base)
 
     def _look(self, span: Span) -> tuple[str, Style]:
@@ -267,7 +269,12 @@ class GraphView(ScrollView, can_focus=True):
         if kind in ("name", "gate") and ref == self.selected:
             style = style + self._st("graph--selected")
         if step is not None and known and step.ok is False:
-            style = style + self._st("graph--bad")
+            if step.verdict == "undecided":  # ill-conditioned: cannot decide, never ✓ nor the red of ✗
+                style = style + self._st("graph--undecided")
+                if kind in ("value", "grad"):
+                    text += "?"  # in the blank cell the drawing leaves after a value or a gradient
+            else:
+                style = style + self._st("graph--bad")
         if (kind, ref) in self._hot_labels:
             style = style + self._st("graph--hot")
         pad = span.width - cell_len(text)

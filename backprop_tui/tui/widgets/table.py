@@ -20,7 +20,7 @@ HEADERS = ("name", "value", "grad", "ok", "torch grad")
 class VariableTable(ScrollView, can_focus=False):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "table--header", "table--current", "table--selected", "table--ok", "table--bad", "table--pending",
-        "table--unknown",
+        "table--unknown", "table--undecided",
     }
     DEFAULT_CSS = """
     VariableTable { background: $surface; }
@@ -29,6 +29,7 @@ class VariableTable(ScrollView, can_focus=False):
     VariableTable > .table--selected { color: $secondary; text-style: bold; }
     VariableTable > .table--ok { color: $success; }
     VariableTable > .table--bad { color: $error; text-style: bold reverse; }
+    VariableTable > .table--undecided { color: $warning; text-style: bold; }
     VariableTable > .table--pending { color: $warning; }
     VariableTable > .table--unknown { color: $foreground-muted; text-style: dim; }
     """
@@ -108,12 +109,14 @@ class VariableTable(ScrollView, can_focus=False):
             torch = "pending"
         else:
             torch = short(gstep.torch_value)
-        verdict = st.check(name, k)
+        verdict = st.verdict(name, k)
         def ink(name: str) -> Style:  # the component's colour on the row's own background (the highlight)
             got = style(name)
             return row_style + Style(color=got.color, bold=got.bold, reverse=got.reverse)
 
-        mark = ("✓", ink("table--ok")) if verdict else ("✗", ink("table--bad"))
+        # ill-conditioned: cannot decide is a ?, never ✓ and never the red ✗ of a disagreement
+        mark = {"agree": ("✓", ink("table--ok")), "undecided": ("?", ink("table--undecided"))}.get(
+            verdict or "", ("✗", ink("table--bad")))
         if verdict is None:
             mark = ("…", ink("table--pending")) if (
                 not st.trace.checked and st.value_known(name, k)) else ("", row_style)
