@@ -54,6 +54,8 @@ NETWORK_ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Save the trained parameters (spec and torch script)", "save", "s"),
     ("Next panel", "panel", "v"),
     ("Help: the matrix steps, δ, softmax, drilling into a neuron", "help", "? / f1"),
+    ("Quiz mode: predict each neuron's z, a, δ and a weight's gradient before it is shown (on / off)", "quiz", "q"),
+    ("Quiz: start over from the first step (forget the answers and the score)", "quiz_restart", "—"),
     ("Back", "leave", "escape"),
 )
 

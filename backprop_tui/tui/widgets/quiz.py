@@ -16,6 +16,7 @@ Keyboard: type, enter checks (and moves on where nothing is asked); tab reaches 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -81,6 +82,7 @@ class QuizPanel(Vertical):
         self.quiz: Quiz | None = None
         self.k = 0
         self._feedback: tuple[int, Feedback] | None = None  # (the step index it is about, what was said)
+        self._mask: Callable[[str], str] = str
 
     def compose(self) -> ComposeResult:
         yield Lines(id="quiz-question")
@@ -99,8 +101,10 @@ class QuizPanel(Vertical):
         return self.query_one(QuizInput)
 
     # -- attributes down ----------------------------------------------------------------------------
-    def show(self, quiz: Quiz, k: int) -> None:
-        self.quiz, self.k = quiz, k
+    def show(self, quiz: Quiz, k: int, mask: Callable[[str], str] = str) -> None:
+        """mask: writes the numbers still to predict as `?` in the worked answers shown (the network screen's
+        Reveal.mask: a skipped number is an operand of a later answer)."""
+        self.quiz, self.k, self._mask = quiz, k, mask
         select = self.query_one(Select)
         label = next((text for text, phases in CHOICES if phases == quiz.phases), None)
         if label is not None and select.value != label:
@@ -131,7 +135,8 @@ class QuizPanel(Vertical):
                 done = "✓ answered" if rec.status == "right" else "answer shown"
                 if self._feedback is not None and self._feedback[0] == k - 1:  # the feedback below says it
                     return Content.assemble((f"{asked[-1].label}: {done}", "bold"), ("  · enter: next step", "dim"))
-                return Content.assemble((f"{done}: ", "bold"), asked[-1].working, ("  · enter: next step", "dim"))
+                return Content.assemble((f"{done}: ", "bold"), self._mask(asked[-1].working),
+                                        ("  · enter: next step", "dim"))
             return Content.assemble("shown before the quiz reached it", ("  · enter: next step", "dim"))
         about = quiz.about(k)
         why = f"not asked: {about[0].phase} is not among the phases chosen" if about else \
@@ -146,7 +151,7 @@ class QuizPanel(Vertical):
         index, fb = self._feedback
         if index not in (k - 1, k - 2) or (index == k - 2 and fb.kind != "right"):
             return Content("")
-        return Content.styled(fb.text, STYLE[fb.kind])
+        return Content.styled(self._mask(fb.text), STYLE[fb.kind])
 
     # -- the learner --------------------------------------------------------------------------------
     @on(Input.Submitted, "#quiz-input")
