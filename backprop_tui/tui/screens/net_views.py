@@ -26,6 +26,7 @@ PANELS = ("step", "neuron", "training")
 MIDDLE_ROWS = (7, 16)  # the step and neuron panels: at least, at most (the diagram has the rest)
 DIAGRAM_MARGIN = 3  # rows the diagram keeps beyond its need, so the picture breathes
 QUIZ_ROWS = 6  # the quiz panel, while on: its border, the question, the input row and a line of feedback
+SMALL_QUIZ_ROWS = 5  # a small screen's lower panel while the quiz is on (it scrolls): the diagram keeps 6
 
 
 class ViewsMixin(Base):
@@ -34,9 +35,9 @@ class ViewsMixin(Base):
         neuron panels share what is left (between MIDDLE_ROWS); on small screens the panels take turns."""
         width, height = self.app.size
         lo, hi = MIDDLE_ROWS
-        rows = lo if self.has_class("-small") else hi
         quiz = QUIZ_ROWS if self.quiz.on else 0
         self.set_class(self.quiz.on, "-quiz")
+        rows = (SMALL_QUIZ_ROWS if self.quiz.on else lo) if self.has_class("-small") else hi
         if not self.has_class("-small"):
             train = 6 if self.has_class("-untrained") else 9 if self.has_class("-medium") else 11
             room = height - 2 - train - 2 - quiz  # status, footer, the training row, the diagram's border

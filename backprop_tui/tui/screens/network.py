@@ -80,7 +80,7 @@ class NetworkScreen(ViewsMixin, NetQuizMixin, SelectionMixin, TrainingMixin, Scr
         Binding("m", "matrix", "Matrices", priority=True),
         Binding("t", "train", "Train", priority=True),
         Binding("space", "pause", "Pause", priority=True),
-        Binding("s", "save", "Save", priority=True),
+        Binding("s", "save", "Save", show=False, priority=True),  # the training panel says it
         Binding("v", "panel", "Next panel", priority=True),
         Binding("q", "quiz", "Quiz", priority=True),
         Binding("question_mark", "help", "Help", priority=True),

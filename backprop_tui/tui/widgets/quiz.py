@@ -40,7 +40,11 @@ class Lines(Static):
     _height = -1
 
     def set(self, content: Content) -> None:
-        width = max(1, self.content_region.width or 40)
+        width = self.content_region.width
+        if not width:  # hidden, or not laid out yet: the lines it wraps to are not known until it is
+            self.update(content)
+            self._height = -1
+            return
         height = sum(max(1, -(-len(line) // width)) for line in content.plain.split("\n"))
         self.update(content, layout=height != self._height)
         self._height = height
