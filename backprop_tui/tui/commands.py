@@ -131,7 +131,9 @@ class NetworkCommands(ListedCommands):
         screen = self.screen
         for title, action, key in NETWORK_ACTIONS:
             if _enabled(screen, action):
-                yield title, partial(self.app.run_action, action, screen), f"key: {key}"
+                run = getattr(screen, "run_from_palette", None)
+                yield title, partial(run, action) if run else partial(self.app.run_action, action, screen), \
+                    f"key: {key}"
 
 
 class BackpropCommands(ListedCommands):

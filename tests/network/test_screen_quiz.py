@@ -15,7 +15,7 @@ from backprop_tui.numbers import short
 from backprop_tui.quiz import ALL
 from backprop_tui.tui.widgets.net_diagram import v4
 from backprop_tui.tui.widgets.quiz import QuizInput, QuizPanel
-from tests.network.test_screen import diagram_text, host
+from tests.network.test_screen import EXAMPLES, diagram_text, host
 
 A1, A2, LOSS, DELTA2, GRAD_W2 = 2, 4, 5, 8, 9
 
@@ -215,3 +215,63 @@ async def test_no_hidden_number_is_on_screen_before_it_is_answered() -> None:
                     await at(app, pilot, k)
                     assert v4(q.answer) in diagram_text(app)
         assert answered == ["a(h1)", "a(o1)", "∂L/∂w(h1→o1)"]
+
+
+def test_quiz_on_the_command_line_starts_the_network_screen_in_quiz_mode(tmp_path) -> None:
+    from backprop_tui.tui.launch import launch
+    from tests.network.helpers import echo_epoch, echo_trace
+    from tests.tui.conftest import echo_checker
+
+    spec = str(EXAMPLES / "classic-2-2-2.toml")
+    out = tmp_path / "quiz.svg"
+    keys = ["enter", *"0.3775", "enter"]
+    assert launch(spec, keys, str(out), (120, 40), checker=echo_checker, network_checkers=(echo_trace, echo_epoch),
+                  quiz=ALL) == 0
+    svg = out.read_text().replace("&#160;", " ")
+    assert "predict" in svg and "z(h2)" in svg and "score 1/1 right first time · 22 to go" in svg
+
+
+async def test_a_model_file_opens_in_quiz_mode(tmp_path, monkeypatch) -> None:
+    from backprop_tui.tui.app import BackpropApp
+    from backprop_tui.tui.screens.network import NetworkScreen
+    from tests.network.model_cases import POST
+    from tests.network.model_helpers import InProcessChecker
+    from tests.tui.test_model_open import loaded
+
+    monkeypatch.setattr("backprop_tui.network.remote.RemoteChecker", InProcessChecker)
+    path = tmp_path / "seed_mlp.py"
+    path.write_text(POST, encoding="utf-8")
+    app = BackpropApp(network=(str(path), POST), check=False, quiz=ALL)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, NetworkScreen) and screen.quiz.on and isinstance(app.focused, QuizInput)
+        await pilot.press("enter")
+        assert screen.k == 1 and "predict z(h1) (row 1) = ?" in panel(app)[0]  # 1,000 rows: the first asked
+
+
+async def test_the_palette_from_the_quiz_input_offers_and_runs_every_action() -> None:
+    from textual.command import CommandPalette
+    from textual.widgets import Input
+
+    from backprop_tui.tui.commands import NetworkCommands
+
+    app = host("classic-2-2-2", quiz=ALL)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        assert isinstance(app.focused, QuizInput)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        titles = [str(hit.display) async for hit in NetworkCommands(screen).discover()]
+        assert "Finish the forward pass" in titles and any(t.startswith("Quiz mode") for t in titles)
+        palette.query_one(Input).value = "Finish the forward"
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen and screen.current.phase == "loss"
+        await pilot.press("f1")  # help, although `?` would be typed in the input
+        await pilot.pause()
+        assert app.screen is not screen

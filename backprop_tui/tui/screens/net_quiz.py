@@ -44,6 +44,7 @@ class NetQuizMixin(Base):
         self.quiz = Quiz(phases or ALL, on=phases is not None)
         self._quiz_k = 0  # the position the panel last showed
         self._quiz_forward = False  # the last move went forward
+        self._from_palette = False  # a palette command is running (keys typed in the input are not)
         self._quiz_weights: dict[int, tuple[int, int]] = {}  # per layer, the (out, in) weight asked
 
     @property
@@ -51,7 +52,17 @@ class NetQuizMixin(Base):
         return self.query_one(QuizPanel)
 
     def typing_in_quiz(self) -> bool:
-        return isinstance(self.focused, QuizInput)
+        """A key now would be typed in the quiz input: it has the focus, this screen is on top (the palette
+        over it offers every action) and no palette command is running."""
+        return isinstance(self.focused, QuizInput) and self.app.screen is self and not self._from_palette
+
+    async def run_from_palette(self, action: str) -> None:
+        """A palette command: it acts even while the quiz input has the keys."""
+        self._from_palette = True
+        try:
+            await self.app.run_action(action, self)
+        finally:
+            self._from_palette = False
 
     # -- the questions -----------------------------------------------------------------------------
     def quiz_load(self, start: int | None = None) -> None:

@@ -84,7 +84,7 @@ class NetworkScreen(ViewsMixin, NetQuizMixin, SelectionMixin, TrainingMixin, Scr
         Binding("v", "panel", "Next panel", priority=True),
         Binding("q", "quiz", "Quiz", priority=True),
         Binding("question_mark", "help", "Help", priority=True),
-        Binding("f1", "help", "Help", show=False),
+        Binding("f1", "help_f1", "Help", show=False),  # also while typing in the quiz (where ? is typed)
         Binding("escape", "leave", "Back"),
     ]
 
@@ -309,6 +309,9 @@ class NetworkScreen(ViewsMixin, NetQuizMixin, SelectionMixin, TrainingMixin, Scr
         self.panel = nxt
         self.add_class(f"-panel-{self.panel}")
         self._tabs()
+
+    def action_help_f1(self) -> None:
+        self.action_help()
 
     def action_help(self) -> None:
         from backprop_tui.tui.screens.net_help import NetworkHelpScreen
