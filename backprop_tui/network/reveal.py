@@ -84,10 +84,12 @@ class Reveal:
             focus.append(f)
         return cls(at, tuple(focus))
 
-    def with_quiz(self, hide: Hide, answers: Iterable[float]) -> Reveal:
+    def with_quiz(self, hide: Hide, answers: Iterable[float], given: frozenset[str] = frozenset()) -> Reveal:
         """This reveal in quiz mode: `hide(i)` names step i's pending entries (quiz.Quiz.hidden_entries),
-        `answers` are the pending numbers (masked in texts)."""
-        return replace(self, hide=hide, secrets=secret_texts(answers))
+        `answers` are the pending numbers (masked in texts). given: the givens' texts (secret_texts of the
+        inputs, targets and parameters): an answer written as one of them is not masked, since the learner
+        needs that given to answer (on a row x = 0, z is the bias itself)."""
+        return replace(self, hide=hide, secrets=secret_texts(answers) - given)
 
     def known(self, figure: str, layer: int, k: int) -> bool:
         """Computed by position k (whether or not the quiz hides it)."""

@@ -63,7 +63,10 @@ async def test_a_right_answer_ticks_reveals_and_moves_on() -> None:
         assert feedback == "✓ right first time: a(h1) = sigmoid(0.3775) = 0.59327"
         assert "predict a(h2) = ?" in question and score == "score 3/3 right first time · 20 to go"
         assert "a 0.5933" in diagram_text(app)  # h1's activation, in the diagram now
-        assert "a = sigmoid(0.3775) = 0.59327" not in screen_text(app)  # the cursor is on o1, not h1
+        assert screen.cursor == (1, 1)  # the cursor came to h2, the neuron asked about: its panel says what waits
+        detail = str(screen.query_one("#net-detail-text").render())
+        assert "z = Σ w·a + b = 0.25·0.05 + 0.3·0.1 + 0.35 = 0.3925" in detail
+        assert "a = sigmoid(z) = ?  (the quiz asks it: predict it below)" in detail
 
 
 async def test_the_weight_gradient_w5_on_its_edge() -> None:
@@ -171,6 +174,9 @@ async def test_q_keys_typed_in_the_input_and_escape_gives_them_back() -> None:
         await pilot.press("escape", "left", "q")
         assert not screen.quiz.on and not screen.query_one(QuizPanel).display and screen.k == 1
         assert "z 0.3775" in diagram_text(app)
+        await pilot.press("q", "escape", "u")  # on again; the update: a new trace, its loss to predict
+        assert "update applied: loss 0.298371 → ?" in str(screen.status())
+        assert screen.k == 0 and screen.quiz.score().to_go == 23
 
 
 async def test_the_row_and_the_cursor_choose_what_is_asked(tmp_path) -> None:

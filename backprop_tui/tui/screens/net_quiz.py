@@ -8,18 +8,23 @@ f'(z) and δ, and one weight's gradient per layer (quiz.network.network_question
 - hides every pending number through one object, `visible()` (network.reveal.Reveal.with_quiz), which the
   diagram, the step panel, the step list, the neuron panel and the matrix view all read.
 
-The weight asked in a layer follows the neuron cursor until the steps reach that layer's gradient: with
-the cursor on o2, ∂L/∂w(h1→o2); on h2, ∂L/∂w(x1→h2) and ∂L/∂w(h2→o1). By default (the cursor on the first
-output) the textbook's w5, h1→o1, and w1, x1→h1.
+The weight asked in a layer follows the neuron the learner puts the cursor on, until the steps reach that
+layer's gradient: on o2, ∂L/∂w(h1→o2); on h2, ∂L/∂w(x1→h2) and ∂L/∂w(h2→o1). By default (the cursor starts
+on the first output) the textbook's w5, h1→o1, and w1, x1→h1.
+
+Each new question brings the cursor to the neuron it is about (the loss, or the neuron a weight feeds), so
+the neuron panel shows that neuron's known figures and inputs beside the `?`; the learner may move it away.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from textual.widgets import Input
 
-from backprop_tui.network.reveal import Reveal
+from backprop_tui.network.engine import NetTrace
+from backprop_tui.network.reveal import Reveal, secret_texts
 from backprop_tui.quiz import ALL, Quiz, network_questions
 from backprop_tui.tui.widgets.quiz import QuizInput, QuizPanel
 
@@ -36,6 +41,14 @@ TYPED = {"next", "previous", "first", "last", "finish_forward", "run_backward", 
          "matrix", "train", "pause", "save", "panel", "help", "quiz"}
 
 
+def given_texts(net: NetTrace) -> frozenset[str]:
+    """The texts of what a trace is given (inputs, targets, parameters, lr): never masked."""
+    spec = net.spec
+    arrays = [spec.x, spec.y, *net.params.values()]
+    values = np.unique(np.concatenate([np.ravel(a) for a in arrays] + [np.array([spec.lr])]))
+    return secret_texts(values)
+
+
 class NetQuizMixin(Base):
     quiz: Quiz
 
@@ -45,6 +58,9 @@ class NetQuizMixin(Base):
         self._quiz_k = 0  # the position the panel last showed
         self._quiz_forward = False  # the last move went forward
         self._from_palette = False  # a palette command is running (keys typed in the input are not)
+        self._quiz_pick: tuple[int, int] | None = None  # the neuron the learner chose (the weights asked follow)
+        self._quiz_asking: tuple[str, str] | None = None  # the question the cursor was last brought to
+        self._givens: tuple[object, frozenset[str]] = (None, frozenset())  # (trace, its givens' texts)
         self._quiz_weights: dict[int, tuple[int, int]] = {}  # per layer, the (out, in) weight asked
 
     @property
@@ -71,6 +87,8 @@ class NetQuizMixin(Base):
         if not self.quiz.on:
             self.quiz.load(())
             return
+        if start is not None:  # a new trace or row, not a cursor's new weight: the last feedback is stale
+            self.quiz_panel.forget_feedback()
         self._quiz_weights = self._weights_asked()
         self.quiz.load(network_questions(self.net, row=self.row, weights=self._quiz_weights))
         if start is not None:
@@ -79,7 +97,7 @@ class NetQuizMixin(Base):
     def _weights_asked(self) -> dict[int, tuple[int, int]]:
         """The weight asked per layer: the cursor's, for the layers whose gradient is still ahead."""
         L = self.spec.layers
-        layer, unit = self.cursor
+        layer, unit = self._quiz_pick or (L, 0)
         follow: dict[int, tuple[int, int]] = {}
         if 1 <= layer <= L:
             follow[layer] = (unit, 0)  # into the cursor's neuron, from the first neuron before it
@@ -92,7 +110,8 @@ class NetQuizMixin(Base):
         return out
 
     def quiz_cursor_moved(self) -> None:
-        """The cursor chose another weight for a layer still ahead: ask that one."""
+        """The learner moved the cursor: for a layer still ahead, the weight asked follows it."""
+        self._quiz_pick = self.cursor
         if self.quiz.on and self._weights_asked() != self._quiz_weights:
             self.quiz_load()
 
@@ -100,8 +119,10 @@ class NetQuizMixin(Base):
         """What the views may show: the trace's reveal, with the quiz's pending numbers hidden."""
         if not self.quiz.on or not self.quiz.questions:
             return self.reveal
+        if self._givens[0] is not self.net:
+            self._givens = (self.net, given_texts(self.net))
         pending = [q.answer for q in self.quiz.questions if self.quiz.pending(q)]
-        return self.reveal.with_quiz(self.quiz.hidden_entries, pending)
+        return self.reveal.with_quiz(self.quiz.hidden_entries, pending, self._givens[1])
 
     def asked_steps(self) -> frozenset[int]:
         """The indices of the steps with a number still to predict (the step list marks them `?`)."""
@@ -115,7 +136,20 @@ class NetQuizMixin(Base):
         self._quiz_forward = self.k > self._quiz_k
         self._quiz_k = self.k
         self.quiz.at(self.k)
+        q = self.quiz.current(self.k) if self.quiz.on else None
+        if q is not None and q.key != self._quiz_asking and not self.training:
+            self._quiz_asking = q.key
+            self.cursor = self._neuron_of(q.step, q.entry)
         return self.visible()
+
+    def _neuron_of(self, step: int, entry: tuple[int, ...]) -> tuple[int, int]:
+        """The neuron a question is about: (layer, unit); the loss is layer L + 1."""
+        key = self.net.keys[step]
+        if key[0] == "loss":
+            return self.spec.layers + 1, 0
+        if key[0] == "grad":  # a weight's gradient: the neuron it feeds
+            return int(key[1][2:key[1].index(".")]), entry[0]
+        return int(key[1]), entry[1]
 
     def quiz_show(self, seen: Reveal) -> None:
         """The panel shows the current question (its worked answers masked as the views are). Stepping

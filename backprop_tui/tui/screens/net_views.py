@@ -26,7 +26,9 @@ PANELS = ("step", "neuron", "training")
 MIDDLE_ROWS = (7, 16)  # the step and neuron panels: at least, at most (the diagram has the rest)
 DIAGRAM_MARGIN = 3  # rows the diagram keeps beyond its need, so the picture breathes
 QUIZ_ROWS = 6  # the quiz panel, while on: its border, the question, the input row and a line of feedback
-SMALL_QUIZ_ROWS = 5  # a small screen's lower panel while the quiz is on (it scrolls): the diagram keeps 6
+QUIZ_MAX_ROWS = 8  # the quiz panel at its tallest on a small screen (a three-line hint)
+SMALL_QUIZ_ROWS = 5  # a small screen's lower panel with the quiz on, at least (it scrolls)
+SMALL_DIAGRAM = 6  # the diagram's rows on a small screen with the quiz on, at least (network.tcss)
 
 
 class ViewsMixin(Base):
@@ -37,7 +39,11 @@ class ViewsMixin(Base):
         lo, hi = MIDDLE_ROWS
         quiz = QUIZ_ROWS if self.quiz.on else 0
         self.set_class(self.quiz.on, "-quiz")
-        rows = (SMALL_QUIZ_ROWS if self.quiz.on else lo) if self.has_class("-small") else hi
+        rows = lo if self.has_class("-small") else hi
+        if self.has_class("-small") and self.quiz.on:  # the quiz panel first, then what the diagram needs
+            wanted = self.query_one(NetDiagram).rows_wanted(width - 2)
+            diagram = max(SMALL_DIAGRAM, (wanted[2] + 2) if wanted else SMALL_DIAGRAM)
+            rows = max(SMALL_QUIZ_ROWS, min(lo, height - 3 - QUIZ_MAX_ROWS - diagram))
         if not self.has_class("-small"):
             train = 6 if self.has_class("-untrained") else 9 if self.has_class("-medium") else 11
             room = height - 2 - train - 2 - quiz  # status, footer, the training row, the diagram's border

@@ -204,6 +204,7 @@ class NetworkScreen(ViewsMixin, NetQuizMixin, SelectionMixin, TrainingMixin, Scr
         self.k = min(self.k, len(net.steps))
         self.row = min(self.row, len(self.spec.x) - 1)
         self.query_one(StepList).fill(net, self.check_enabled, self.warned_steps())
+        self.quiz_panel.forget_feedback()  # about the last trace's numbers
         self.quiz_load(start=quiz_from)
         self.refresh_views()
         if check and self.check_enabled and not net.checked:

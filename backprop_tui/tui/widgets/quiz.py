@@ -124,6 +124,10 @@ class QuizPanel(Vertical):
         if self.border_subtitle != score:
             self.border_subtitle = score
 
+    def forget_feedback(self) -> None:
+        """A new trace (other numbers): what was said about the last one goes."""
+        self._feedback = None
+
     def _question(self, quiz: Quiz, k: int) -> Content:
         q = quiz.current(k)
         if q is not None:
