@@ -152,6 +152,13 @@ class NetworkScreen(ViewsMixin, NetQuizMixin, SelectionMixin, TrainingMixin, Scr
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        try:
+            self._set_up()
+        except NoMatches:  # the app stopped while this screen was mounting: its widgets are going
+            if self.app.is_running and self.is_attached and not self._closing:
+                raise
+
+    def _set_up(self) -> None:
         view = self.query_one("#net-view")
         view.border_title = describe(self.spec)
         self.query_one("#net-step").border_title = "step"

@@ -16,14 +16,16 @@ Keyboard: type, enter checks (and moves on where nothing is asked); tab reaches 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Button, Input, Select, Static
 
@@ -48,6 +50,16 @@ class Lines(Static):
         height = sum(max(1, -(-len(line) // width)) for line in content.plain.split("\n"))
         self.update(content, layout=height != self._height)
         self._height = height
+
+
+class PhaseSelect(Select[str]):
+    """Textual 8.2.8's Select with its mount guarded: when the app closes while a screen holding it is
+    mounting (a network opened and the app quit at once), its SelectCurrent has lost its label already and
+    setting the first value raises NoMatches."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        with contextlib.suppress(NoMatches):
+            super()._on_mount(event)
 
 
 class QuizInput(Input):
@@ -93,8 +105,8 @@ class QuizPanel(Vertical):
         with Horizontal(id="quiz-row"):
             yield QuizInput(placeholder=PLACEHOLDER, max_length=200, compact=True, id="quiz-input")
             yield Button("Check", compact=True, id="quiz-check", variant="primary")
-            yield Select([(label, label) for label, _ in CHOICES], value=CHOICES[0][0], allow_blank=False,
-                         compact=True, id="quiz-phases", tooltip="which phases the quiz asks")
+            yield PhaseSelect([(label, label) for label, _ in CHOICES], value=CHOICES[0][0], allow_blank=False,
+                              compact=True, id="quiz-phases", tooltip="which phases the quiz asks")
         yield Lines(id="quiz-feedback")
 
     def on_mount(self) -> None:
