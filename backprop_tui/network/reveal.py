@@ -86,9 +86,10 @@ class Reveal:
 
     def with_quiz(self, hide: Hide, answers: Iterable[float], given: frozenset[str] = frozenset()) -> Reveal:
         """This reveal in quiz mode: `hide(i)` names step i's pending entries (quiz.Quiz.hidden_entries),
-        `answers` are the pending numbers (masked in texts). given: the givens' texts (secret_texts of the
-        inputs, targets and parameters): an answer written as one of them is not masked, since the learner
-        needs that given to answer (on a row x = 0, z is the bias itself)."""
+        `answers` are the pending numbers (masked in texts). given: texts never masked (secret_texts of the
+        inputs, targets and parameters, and of the numbers already answered or shown): an answer written as
+        one of them is on screen anyway, or is what the learner needs to answer (on a row x = 0, z is the
+        bias itself; a relu's a is its z when z > 0)."""
         return replace(self, hide=hide, secrets=secret_texts(answers) - given)
 
     def known(self, figure: str, layer: int, k: int) -> bool:

@@ -121,8 +121,10 @@ class NetQuizMixin(Base):
             return self.reveal
         if self._givens[0] is not self.net:
             self._givens = (self.net, given_texts(self.net))
-        pending = [q.answer for q in self.quiz.questions if self.quiz.pending(q)]
-        return self.reveal.with_quiz(self.quiz.hidden_entries, pending, self._givens[1])
+        pending, seen = [], []  # a number already on screen (a relu's a = z, once z is answered) is no secret
+        for q in self.quiz.questions:
+            (pending if self.quiz.pending(q) else seen if self.quiz.resolved(q) else []).append(q.answer)
+        return self.reveal.with_quiz(self.quiz.hidden_entries, pending, self._givens[1] | secret_texts(seen))
 
     def asked_steps(self) -> frozenset[int]:
         """The indices of the steps with a number still to predict (the step list marks them `?`)."""
