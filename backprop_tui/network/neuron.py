@@ -76,10 +76,18 @@ class Ctx:
     k: int
     row: int
 
-    def known(self, figure: str, layer: int) -> bool:
-        return self.reveal.known(figure, layer, self.k)
+    def known(self, figure: str, layer: int, unit: int | None = None) -> bool:
+        """Its number may be shown: computed by now and, for a neuron's figure (`unit`) or the loss, not
+        waiting for a quiz prediction."""
+        entry = () if figure == "loss" else None if unit is None else (self.row, unit)
+        if entry is None:
+            return self.reveal.known(figure, layer, self.k)
+        return self.reveal.shown(figure, layer, self.k, entry)
 
-    def pending(self, what: str, figure: str, layer: int) -> Line:
+    def pending(self, what: str, figure: str, layer: int, unit: int | None = None) -> Line:
+        """A figure not shown yet: when it comes, or that the quiz asks it now."""
+        if self.reveal.known(figure, layer, self.k):
+            return Line(f"{what} = ?  (the quiz asks it: predict it below)", "ask")
         at = self.reveal.step_of(figure, layer)
         when = "not in this trace" if at == NEVER else f"at step {at}"
         return Line(f"{what}: {when}", "pending")
@@ -91,10 +99,14 @@ def neuron_lines(spec: Spec, net: NetTrace, p: Pass, reveal: Reveal, k: int, lay
     ctx = Ctx(spec, net, p, reveal, k, row)
     L = spec.layers
     if layer == 0:
-        return _input_lines(ctx, unit)
-    if layer == L + 1:
-        return _loss_lines(ctx)
-    return _unit_lines(ctx, layer, unit)
+        lines = _input_lines(ctx, unit)
+    elif layer == L + 1:
+        lines = _loss_lines(ctx)
+    else:
+        lines = _unit_lines(ctx, layer, unit)
+    if not reveal.secrets:
+        return lines
+    return [Line(reveal.mask(line.text), line.kind) for line in lines]  # quiz: a pending number as an operand
 
 
 def _input_lines(ctx: Ctx, unit: int) -> list[Line]:
@@ -114,7 +126,7 @@ def _loss_lines(ctx: Ctx) -> list[Line]:
     spec, L = ctx.spec, ctx.spec.layers
     out = [Line(f"L · the loss ({spec.loss}) over all {len(spec.x)} rows", "head")]
     if not ctx.known("loss", 0):
-        return [*out, ctx.pending("L", "loss", 0)]
+        return [*out, ctx.pending("L", "loss", 0, 0)]
     text = F.loss_numbers(spec.loss, spec.output, ctx.p.acts[L], spec.y)
     out.append(Line(f"L = {F.loss_formula(spec.loss, spec.output, f'a{L}')}"))
     out.append(Line(f"  = {text} = {val(ctx.p.loss)}"))
@@ -135,19 +147,20 @@ def _unit_lines(ctx: Ctx, layer: int, unit: int) -> list[Line]:
     n_in = sizes[layer - 1]
     pairs = [(float(W[unit, i]), float(a_prev[i])) for i in range(n_in)]
     z, a = float(p.zs[layer][row, unit]), float(p.acts[layer][row, unit])
-    if ctx.known("z", layer):
+    if ctx.known("z", layer, unit):
         out.append(Line(f"z = Σ w·a + b = {_terms(pairs)} + {num(b)} = {val(z)}"))
     else:
-        out.append(ctx.pending("z = Σ w·a + b", "z", layer))
+        out.append(ctx.pending("z = Σ w·a + b", "z", layer, unit))
     if act == "softmax":
         a_text = f"a = softmax(z)[{unit}] = e^z / Σ e^z over o1…o{sizes[layer]} = {val(a)}"
     else:
         a_text = f"a = {act}(z) = {act}({val(z)}) = {val(a)}"
-    out.append(Line(a_text) if ctx.known("a", layer) else ctx.pending(f"a = {act}(z)", "a", layer))
+    out.append(Line(a_text) if ctx.known("a", layer, unit) else ctx.pending(f"a = {act}(z)", "a", layer, unit))
     out += _backward_lines(ctx, layer, unit, a)
-    known = [f"z = {full(z)}" if ctx.known("z", layer) else "", f"a = {full(a)}" if ctx.known("a", layer) else ""]
+    known = [f"z = {full(z)}" if ctx.known("z", layer, unit) else "",
+             f"a = {full(a)}" if ctx.known("a", layer, unit) else ""]
     d = p.deltas[layer]
-    if ctx.known("delta", layer) and d is not None:
+    if ctx.known("delta", layer, unit) and d is not None:
         known.append(f"δ = {full(float(d[row, unit]))}")
     if any(known):
         out.append(Line("full precision: " + ", ".join(t for t in known if t), "full"))
@@ -166,7 +179,7 @@ def _backward_lines(ctx: Ctx, layer: int, unit: int, a: float) -> list[Line]:
     if ga is None or d is None:
         return [Line("no gradient reaches this neuron: every parameter up to here is frozen", "note")]
     g, delta = float(ga[row, unit]), float(d[row, unit])
-    if ctx.known("grad_a", layer):
+    if ctx.known("grad_a", layer, unit):
         if layer == L:
             out.append(Line(f"∂L/∂a = {_grad_out_text(spec, p, row, unit)} = {val(g)}"))
         else:
@@ -178,31 +191,31 @@ def _backward_lines(ctx: Ctx, layer: int, unit: int, a: float) -> list[Line]:
             more = "…" if sizes[layer + 1] > 3 else ""
             out.append(Line(f"∂L/∂a = Σ δ·w over {outs}{more} = {_terms(pairs)} = {val(g)}"))
     else:
-        out.append(ctx.pending("∂L/∂a", "grad_a", layer))
+        out.append(ctx.pending("∂L/∂a", "grad_a", layer, unit))
     shortcut = layer == L and spec.loss == "cross_entropy"
     if act == "softmax":
         if ctx.known("fprime", layer):
             out.append(Line("∂a/∂z: softmax couples the outputs, J = diag(s) − s·sᵀ (each δ mixes every ∂L/∂a)"))
-        if ctx.known("delta", layer):
+        if ctx.known("delta", layer, unit):
             s, y = float(p.acts[layer][row, unit]), float(spec.y[row, unit])
             text = (f"δ = (s − y)/N = ({num(s)} − {num(y)})/{len(spec.x)} = {val(delta)}   (the shortcut: "
                     f"the same as J·∂L/∂a)" if shortcut else f"δ = (J·∂L/∂a)[{unit}] = {val(delta)}")
             out.append(Line(text))
         else:
-            out.append(ctx.pending("δ = J·∂L/∂a", "delta", layer))
+            out.append(ctx.pending("δ = J·∂L/∂a", "delta", layer, unit))
         return out
     z = float(p.zs[layer][row, unit])
     rule = {"sigmoid": f"a·(1 − a) = {num(a)}·(1 − {num(a)})", "tanh": f"1 − a² = 1 − {num(a)}²",
             "relu": f"1 if z > 0 else 0, z = {val(z)}", "identity": "1"}[act]
     fprime = _fprime(act, z, a)
-    if ctx.known("fprime", layer):
+    if ctx.known("fprime", layer, unit):
         out.append(Line(f"{act}'(z) = {rule} = {val(fprime)}"))
     else:
-        out.append(ctx.pending(f"{act}'(z)", "fprime", layer))
-    if ctx.known("delta", layer):
+        out.append(ctx.pending(f"{act}'(z)", "fprime", layer, unit))
+    if ctx.known("delta", layer, unit):
         out.append(Line(f"δ = ∂L/∂z = ∂L/∂a · {act}'(z) = {num(g)}·{num(fprime)} = {val(delta)}"))
     else:
-        out.append(ctx.pending("δ = ∂L/∂a · f'(z)", "delta", layer))
+        out.append(ctx.pending("δ = ∂L/∂a · f'(z)", "delta", layer, unit))
     return out
 
 
@@ -240,11 +253,15 @@ def _weight_table(ctx: Ctx, layer: int, unit: int) -> list[Line]:
         src = unit_name(sizes, layer - 1, i)
         ref = weight_ref(layer, unit, i)
         head = f"{edge_name(sizes, layer, unit, i):<7} {ref:<{width}}  w = {val(float(W[unit, i]))}"
+        asked = ctx.reveal.hidden("grad_w", layer, (unit, i))  # the quiz asks this weight's gradient
         if update_known and not w_frozen:
-            head += f"  → {val(float(ctx.net.updated[f'fc{layer}.weight'][unit, i]))} updated"
+            new = "?" if asked else val(float(ctx.net.updated[f'fc{layer}.weight'][unit, i]))
+            head += f"  → {new} updated"
         out.append(Line(head, "table"))
         if w_frozen:
             out.append(Line("  └ frozen: no gradient, not updated", "pending"))
+        elif grads_known and asked:
+            out.append(Line("  └ ∂L/∂w = ?  (the quiz asks it: predict it below)", "ask"))
         elif not grads_known or d is None:
             out.append(Line(f"  └ ∂L/∂w: at step {ctx.reveal.step_of('grad_w', layer)}", "pending"))
         else:

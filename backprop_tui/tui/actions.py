@@ -141,8 +141,9 @@ class DialogActions(Base):
             self.uninstall_screen(NETWORK)
         # installed, so that popping it to walk a neuron's chain keeps it (and its training) for `w`
         trace_checker, epoch_checker = getattr(self, "network_checkers", None) or (None, None)
+        quiz = self.quiz.phases if self.quiz.on else None  # --quiz (or the chain's quiz on): the network's too
         self.install_screen(NetworkScreen(spec, check=self.check_enabled, path=path, trace_checker=trace_checker,
-                                          epoch_checker=epoch_checker), NETWORK)
+                                          epoch_checker=epoch_checker, quiz=quiz), NETWORK)
         self.push_screen(NETWORK)
         self.refresh_bindings()
 

@@ -54,6 +54,8 @@ NETWORK_ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Save the trained parameters (spec and torch script)", "save", "s"),
     ("Next panel", "panel", "v"),
     ("Help: the matrix steps, δ, softmax, drilling into a neuron", "help", "? / f1"),
+    ("Quiz mode: predict each neuron's z, a, δ and a weight's gradient before it is shown (on / off)", "quiz", "q"),
+    ("Quiz: start over from the first step (forget the answers and the score)", "quiz_restart", "—"),
     ("Back", "leave", "escape"),
 )
 
@@ -129,7 +131,9 @@ class NetworkCommands(ListedCommands):
         screen = self.screen
         for title, action, key in NETWORK_ACTIONS:
             if _enabled(screen, action):
-                yield title, partial(self.app.run_action, action, screen), f"key: {key}"
+                run = getattr(screen, "run_from_palette", None)
+                yield title, partial(run, action) if run else partial(self.app.run_action, action, screen), \
+                    f"key: {key}"
 
 
 class BackpropCommands(ListedCommands):

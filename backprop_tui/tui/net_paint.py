@@ -154,6 +154,8 @@ def _full_box(d: NetDiagram, canvas: Canvas, col: Column, slot: Slot, zs: list[n
         figure = focus.what if focus.kind == "neurons" else ""
         if hot_layer and focus.kind == "neurons" and ROW_OF.get(figure) == i:
             style = style + d._st("diagram--hot")
+            if style_name == "diagram--ask":  # the quiz's `?` keeps its colour on the highlighted row
+                style = style + Style(color=d._st("diagram--ask").color)
         if any(ROW_OF.get(what) == i for (bl, what) in bad if bl == layer):
             style = d._st("diagram--bad")
         canvas.put(col.x + 2, top + i, text.ljust(inner)[:inner], style)

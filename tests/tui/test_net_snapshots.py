@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from backprop_tui.quiz import ALL
 from backprop_tui.tui.app import BackpropApp
 from tests.network.helpers import echo_epoch, echo_trace
 from tests.tui.conftest import echo_checker
@@ -15,9 +16,9 @@ from tests.tui.conftest import echo_checker
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def network_app(name: str) -> BackpropApp:
+def network_app(name: str, quiz: frozenset[str] | None = None) -> BackpropApp:
     path = EXAMPLES / f"{name}.toml"
-    app = BackpropApp(checker=echo_checker, network=(str(path), path.read_text()))
+    app = BackpropApp(checker=echo_checker, network=(str(path), path.read_text()), quiz=quiz)
     app.network_checkers = (echo_trace, echo_epoch)
     return app
 
@@ -62,3 +63,16 @@ def test_network_xor_trained_with_its_decision_map(snap_compare):
 
 def test_network_small_terminal(snap_compare):
     assert snap_compare(network_app("classic-2-2-2"), press=["f"], terminal_size=(80, 24), run_before=settled)
+
+
+QUIZ_KEYS = ["enter", *"0.3775", "enter", *"0.5", "enter"]  # z(h1) right, z(h2) wrong: its hint
+
+
+def test_network_quiz(snap_compare):
+    assert snap_compare(network_app("classic-2-2-2", ALL), press=QUIZ_KEYS, terminal_size=(120, 40),
+                        run_before=settled)
+
+
+def test_network_quiz_small_terminal(snap_compare):
+    assert snap_compare(network_app("classic-2-2-2", ALL), press=QUIZ_KEYS, terminal_size=(80, 24),
+                        run_before=settled)

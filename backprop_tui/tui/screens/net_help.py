@@ -73,12 +73,26 @@ decision map (the plane coloured by the predicted class, the data on top). `spac
 `escape` stops. torch checks the first, the last and every tenth epoch. `s` saves the current weights:
 a spec with `[params]` that reopens exactly, and a runnable PyTorch script with the same `state_dict`.
 
+## Quiz mode
+
+`q` (or `--quiz` on the command line) hides each neuron's numbers until you have predicted them, for the
+data row shown: `z` and `a` of every neuron, the loss, `∂L/∂a`, the slope `f'(z)` and `δ`, and one
+weight's gradient per layer (`∂L/∂w(h1→o1)`, the textbook's w5; move the cursor onto another neuron
+before the steps reach a layer's gradient to be asked one of its weights instead). A `?` marks what waits
+for you, in the diagram, the step, the neuron panel and the matrices. Type a number or arithmetic
+(`0.7414*0.1868`) and enter: ✓ and on; wrong, a hint naming the rule, then the answer with its numbers.
+`escape` gives the keys back to the diagram; the choice beside Check picks the phases asked.
+
+**Warnings** (⚠ in the step list and the step) say where learning slows or stops (a saturated unit, a
+dead relu, vanishing or exploding δ, a diverging lr) and what to try; after training, the run's own
+warnings show above the status line. Red is kept for torch disagreeing.
+
 ## Keys
 
 `→`/`n` next step · `←`/`p` previous · `home`/`end` · `f` finish forward · `b` run backward ·
 `u` apply the update · `↑`/`↓` neuron · `[`/`]` layer · `enter` select · `r`/`R` data row · `c` neuron as
 a chain · `m` matrices · `t` train · `space` pause · `s` save · `v` next panel (small screens) ·
-`?`/`f1` this help · `ctrl+p` palette · `escape` back
+`q` quiz · `?`/`f1` this help · `ctrl+p` palette · `escape` back
 
 Close this help with `escape`, `q`, `?` or `f1`.
 """

@@ -50,13 +50,17 @@ class SelectionMixin(Base):
 
     def select(self, layer: int, unit: int) -> None:
         self.cursor = (layer, unit)
+        self.quiz_cursor_moved()  # the weight the quiz asks in a layer still ahead follows the cursor
         self.refresh_views()
 
     def on_net_diagram_neuron_clicked(self, event: NetDiagram.NeuronClicked) -> None:  # (a mixin: no @on)
         self.select(event.layer, event.unit)
 
     def action_row(self, delta: int) -> None:
-        self.row = (self.row + delta) % len(self.spec.x)
+        row = (self.row + delta) % len(self.spec.x)
+        if row != self.row:
+            self.row = row
+            self.quiz_load(start=self.k)  # the new row's numbers, asked from the current step on
         self.message = f"data row {self.row} of {len(self.spec.x)}"
         self.refresh_views()
 
@@ -80,6 +84,9 @@ class SelectionMixin(Base):
         if r >= flat.shape[0] or col >= flat.shape[1]:
             return
         t = None if torch_arr is None else float(np.asarray(torch_arr).reshape(flat.shape)[r, col])
+        row = self.row
+        if (r, col) in self.seen.hidden_at(self.k) or (arr.ndim == 0 and () in self.seen.hidden_at(self.k)):
+            t = None  # quiz: the number waits for a prediction (the step panel masks the engine's, not torch's)
         self.cell = (f"[{r}, {col}]", float(flat[r, col]), t)
         kind = key[0]
         if kind in ("grad", "updated") and key[1].endswith("weight"):
@@ -91,6 +98,10 @@ class SelectionMixin(Base):
             self.cursor, self.row = (int(key[1]), col), r
         elif kind == "jac":
             self.cursor = (int(key[1]), r)
+        if self.row != row:
+            self.quiz_load(start=self.k)
+        else:
+            self.quiz_cursor_moved()
         self.refresh_views()
 
     # -- the neuron's chain ------------------------------------------------------------------------

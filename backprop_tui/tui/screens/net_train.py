@@ -22,11 +22,13 @@ from textual.timer import Timer
 from textual.widgets import Input, Log, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from backprop_tui.engine.warnings import LearningWarning
 from backprop_tui.errors import BadInput
 from backprop_tui.limits import EPOCHS as MAX_EPOCHS
 from backprop_tui.network.cli import default_log_every, run_training
 from backprop_tui.network.engine import trace
 from backprop_tui.network.report import TrainResult, describe, epoch_line, loss_text
+from backprop_tui.network.warnings import divergence, training_warnings
 from backprop_tui.numbers import short
 from backprop_tui.tui.widgets.net_diagram import NetDiagram
 from backprop_tui.tui.widgets.net_region import DecisionMap
@@ -42,6 +44,7 @@ else:
 UI_INTERVAL = 0.25  # seconds between redraws of the progress, the status and the log while training
 PLOT_INTERVAL = 0.5  # of the loss plot
 PICTURE_INTERVAL = 1.0  # and of the diagram and the decision map (the worker waits for the GIL meanwhile)
+WARNINGS_SHOWN = 2  # training warnings in the row above the status line; the log has them all
 SNAPSHOT_INTERVAL = 0.2  # the worker copies the weights for the screen at most this often
 
 
@@ -73,6 +76,7 @@ class TrainingMixin(Base):
         self._next_plot = 0.0
         self.train_started = 0.0
         self.train_seconds = 0.0
+        self.train_warnings: tuple[LearningWarning, ...] = ()
 
     def read_controls(self) -> tuple[float, int]:
         lr_text = self.query_one("#net-lr", Input).value.strip()
@@ -101,6 +105,7 @@ class TrainingMixin(Base):
             self.refresh_views()
             return
         self.spec = replace(self.spec, lr=lr)
+        self.clear_train_warnings()
         self.training = True
         self.remove_class("-untrained")
         self.fit_panels()
@@ -182,6 +187,9 @@ class TrainingMixin(Base):
         for line in new_lines:
             log.write_line(line)
         self.query_one("#net-status", Static).update(self.status())
+        if n and not self.train_warnings and not np.isfinite(self.live_loss or 0.0):
+            # inf or NaN: no need to wait for the end to say why and what to try
+            self.show_train_warnings(divergence(self.losses[:-1] or self.losses, self.losses[-1], self.spec.lr))
         now = time.monotonic()
         if now >= self._next_plot or not self.training:
             self._next_plot = now + PLOT_INTERVAL
@@ -220,16 +228,35 @@ class TrainingMixin(Base):
         if self.check_enabled:
             log.write_line(res.checks_line())
         stopped = "" if res.epochs == self.epochs_total else f" (stopped at epoch {res.epochs})"
-        diverged = "" if np.isfinite(res.final_loss) else \
-            f" · the loss diverged: with lr {short(self.spec.lr)} the steps overshoot; try a smaller lr"
+        with np.errstate(all="ignore"):
+            warned = training_warnings(res)
+        for w in warned:
+            log.write_line(w.line())
+        self.show_train_warnings(warned)
         self.message = (f"trained {res.epochs} epochs{stopped}: loss {loss_text(res.losses[0])} → "
-                        f"{loss_text(res.final_loss)}" + diverged + self._epochs_verdict(res))
+                        f"{loss_text(res.final_loss)}" + self._epochs_verdict(res))
         self.spec = self.spec.with_params(res.params)
         self.query_one(DecisionMap).show(self.spec, self.spec.params)
         with np.errstate(all="ignore"):
             net = trace(self.spec)
         self.k = max((s.index + 1 for s in net.steps if s.phase == "loss"), default=0)  # the trained forward pass
-        self.install(net)
+        self.install(net, quiz_from=self.k + 1)  # the quiz goes on after the forward pass training showed
+
+    def show_train_warnings(self, warnings: tuple[LearningWarning, ...]) -> None:
+        """The trained result's warnings (network.warnings: divergence, a dead relu, saturation, vanishing or
+        exploding gradients), one sentence each with what to try, in the row above the status line: seen at
+        every size, in the warning colour (red means a torch disagreement)."""
+        self.train_warnings = warnings
+        lines = [f"⚠ {w.kind} · {w.where}: {w.summary}" for w in warnings[:WARNINGS_SHOWN]]
+        if len(warnings) > WARNINGS_SHOWN:
+            lines.append(f"… and {len(warnings) - WARNINGS_SHOWN} more in the epochs log")
+        box = self.query_one("#net-warn", Static)
+        box.update("\n".join(lines))
+        box.display = bool(lines)
+
+    def clear_train_warnings(self) -> None:
+        if self.train_warnings:
+            self.show_train_warnings(())
 
     def _epochs_verdict(self, res: TrainResult) -> str:
         if not self.check_enabled or not res.checked_epochs:

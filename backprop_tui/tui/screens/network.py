@@ -30,33 +30,34 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Log, ProgressBar, Static
 
 from backprop_tui.engine.step import Step
+from backprop_tui.engine.warnings import LearningWarning
 from backprop_tui.network.cli import EpochChecker
 from backprop_tui.network.engine import NetTrace, full_pass, trace
-from backprop_tui.network.neuron import unit_name
 from backprop_tui.network.region import applies as has_map
 from backprop_tui.network.remote import RemoteChecker
 from backprop_tui.network.report import describe
 from backprop_tui.network.reveal import Reveal
 from backprop_tui.network.spec import Spec
+from backprop_tui.network.warnings import trace_warnings
 from backprop_tui.numbers import short
 from backprop_tui.tui.commands import NetworkCommands
+from backprop_tui.tui.screens.net_quiz import TYPED, NetQuizMixin
 from backprop_tui.tui.screens.net_select import SelectionMixin
 from backprop_tui.tui.screens.net_train import TrainingMixin
+from backprop_tui.tui.screens.net_views import PANELS, ViewsMixin
 from backprop_tui.tui.widgets.net_detail import NeuronDetail
-from backprop_tui.tui.widgets.net_diagram import NetDiagram, View
+from backprop_tui.tui.widgets.net_diagram import NetDiagram
 from backprop_tui.tui.widgets.net_region import DecisionMap
-from backprop_tui.tui.widgets.net_steps import MatrixTable, StepList, step_text
+from backprop_tui.tui.widgets.net_steps import MatrixTable, StepList
 from backprop_tui.tui.widgets.net_training import LossPlot, NumberInput
+from backprop_tui.tui.widgets.quiz import QuizPanel
 
 TraceChecker = Callable[[NetTrace], NetTrace]
-PANELS = ("step", "neuron", "training")
 STEPPING = {"next", "previous", "first", "last", "finish_forward", "run_backward", "update"}
 SMALL_HEIGHT, SMALL_WIDTH, TALL_HEIGHT = 34, 90, 42
-MIDDLE_ROWS = (7, 16)  # the step and neuron panels: at least, at most (the diagram has the rest)
-DIAGRAM_MARGIN = 3  # rows the diagram keeps beyond its need, so the picture breathes
 
 
-class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
+class NetworkScreen(ViewsMixin, NetQuizMixin, SelectionMixin, TrainingMixin, Screen[None]):
     AUTO_FOCUS = "#net-diagram"
     COMMANDS: ClassVar = {NetworkCommands}
     CSS_PATH = "network.tcss"
@@ -79,10 +80,11 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         Binding("m", "matrix", "Matrices", priority=True),
         Binding("t", "train", "Train", priority=True),
         Binding("space", "pause", "Pause", priority=True),
-        Binding("s", "save", "Save", priority=True),
+        Binding("s", "save", "Save", show=False, priority=True),  # the training panel says it
         Binding("v", "panel", "Next panel", priority=True),
+        Binding("q", "quiz", "Quiz", priority=True),
         Binding("question_mark", "help", "Help", priority=True),
-        Binding("f1", "help", "Help", show=False),
+        Binding("f1", "help_f1", "Help", show=False),  # also while typing in the quiz (where ? is typed)
         Binding("escape", "leave", "Back"),
     ]
 
@@ -96,7 +98,8 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
 
     def __init__(self, spec: Spec, *, check: bool = True, trace_checker: TraceChecker | None = None,
                  epoch_checker: EpochChecker | None = None, path: str | None = None,
-                 name: str | None = None) -> None:
+                 quiz: frozenset[str] | None = None, name: str | None = None) -> None:
+        """quiz: start in quiz mode asking these phases (quiz.PHASES; `--quiz`), None: off (`q` turns it on)."""
         super().__init__(name=name)
         self.spec = spec
         self.path = path
@@ -107,6 +110,8 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         self.net: NetTrace = trace(spec)
         self.pass_ = full_pass(spec, self.net.params)
         self.reveal = Reveal.of(self.net)
+        self.seen = self.reveal  # what the views may show: the reveal with the quiz's pending numbers hidden
+        self.warnings: tuple[LearningWarning, ...] = ()  # the trace's (network.warnings), by step in the panel
         self.k = 0
         self.row = 0
         self.cursor: tuple[int, int] = (spec.layers, 0)  # the first output: where the loss enters
@@ -116,6 +121,7 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         self.message = ""
         self.cell: tuple[str, float, float | None] | None = None  # a matrix cell picked: full precision
         self.init_training()
+        self.init_quiz(quiz)
 
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -130,6 +136,7 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
                 yield Static(id="net-step-text")
             with VerticalScroll(id="net-detail"):
                 yield NeuronDetail(id="net-detail-text")
+        yield QuizPanel(id="net-quiz")
         with Horizontal(id="net-train"):
             with Vertical(id="net-controls"):
                 yield NumberInput(short(self.spec.lr), id="net-lr", placeholder="learning rate", type="number")
@@ -140,10 +147,18 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
             yield DecisionMap(id="net-map")
             yield Log(id="net-log", max_lines=2000)
         yield Static(id="net-spark")
+        yield Static(id="net-warn")
         yield Static(id="net-status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        try:
+            self._set_up()
+        except NoMatches:  # the app stopped while this screen was mounting: its widgets are going
+            if self.app.is_running and self.is_attached and not self._closing:
+                raise
+
+    def _set_up(self) -> None:
         view = self.query_one("#net-view")
         view.border_title = describe(self.spec)
         self.query_one("#net-step").border_title = "step"
@@ -157,8 +172,10 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         self.set_class(True, "-untrained")
         self.query_one(DecisionMap).show(self.spec, self.spec.params)
         self.query_one(ProgressBar).update(total=self.spec.epochs, progress=0)  # a still bar, not a pulse
-        self.install(self.net)
+        self.install(self.net, quiz_from=0)
         self._size_classes(self.app.size.width, self.app.size.height)
+        if self.quiz.on:
+            self.quiz_panel.input.focus()  # --quiz: enter starts, typing answers
 
     def on_resize(self, event: events.Resize) -> None:
         self._size_classes(event.size.width, event.size.height)
@@ -171,24 +188,6 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         self.fit_panels()
         self.refresh_bindings()
 
-    def fit_panels(self) -> None:
-        """The diagram comes first: it gets the rows to show every neuron in full if it can, and the step and
-        neuron panels share what is left (between MIDDLE_ROWS); on small screens the panels take turns."""
-        width, height = self.app.size
-        lo, hi = MIDDLE_ROWS
-        rows = lo if self.has_class("-small") else hi
-        if not self.has_class("-small"):
-            train = 6 if self.has_class("-untrained") else 9 if self.has_class("-medium") else 11
-            room = height - 2 - train - 2  # status, footer, the training row, the diagram's border
-            for want in self.query_one(NetDiagram).rows_wanted(width - 2):
-                if room - want >= lo:  # this picture fits: with a margin if there is room for one
-                    rows = min(hi, max(lo, room - want - DIAGRAM_MARGIN))
-                    break
-            else:
-                rows = lo
-        for sel in ("#net-middle", "#net-step", "#net-detail"):
-            self.query_one(sel).styles.max_height = rows
-
     def remote(self) -> RemoteChecker:
         if self._remote is None:
             self._remote = RemoteChecker()
@@ -200,15 +199,20 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
             self._remote.close()
 
     # -- the trace ---------------------------------------------------------------------------------
-    def install(self, net: NetTrace, check: bool = True) -> None:
-        """Show a (new) trace; ask torch about it in a worker thread."""
+    def install(self, net: NetTrace, check: bool = True, quiz_from: int | None = None) -> None:
+        """Show a (new) trace; ask torch about it in a worker thread. quiz_from: in quiz mode, the position
+        from which the quiz asks (the steps before it count as shown); None: as far as the quiz had come."""
         self.net = net
         self.pass_ = full_pass(self.spec, net.params)
         self.reveal = Reveal.of(net)
+        with np.errstate(all="ignore"):
+            self.warnings = trace_warnings(net)
         self.generation += 1
         self.k = min(self.k, len(net.steps))
         self.row = min(self.row, len(self.spec.x) - 1)
-        self.query_one(StepList).fill(net, self.check_enabled)
+        self.query_one(StepList).fill(net, self.check_enabled, self.warned_steps())
+        self.quiz_panel.forget_feedback()  # about the last trace's numbers
+        self.quiz_load(start=quiz_from)
         self.refresh_views()
         if check and self.check_enabled and not net.checked:
             self._check(self.generation, net)
@@ -229,73 +233,18 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         if net is not None:
             self.net = net
         with contextlib.suppress(NoMatches):  # the app closed while torch was answering
-            self.query_one(StepList).fill(self.net, self.check_enabled)
+            self.query_one(StepList).fill(self.net, self.check_enabled, self.warned_steps())
             self.refresh_views()
 
     def check_settled(self) -> bool:
         """Nothing is running: no training, and torch has answered for the trace on screen (or cannot)."""
         return not self.training and (not self.check_enabled or self.torch_error is not None or self.net.checked)
 
-    # -- views -------------------------------------------------------------------------------------
-    def refresh_views(self) -> None:
-        self.query_one(NetDiagram).show(self.view())
-        self.query_one("#net-step-text", Static).update(
-            step_text(self.net, self.k, self.check_enabled, self.torch_error, self.cell))
-        self._show_detail()
-        if self.has_class("-matrix"):
-            title = self.query_one(MatrixTable).show(self.net, self.k, self.row)
-            self.query_one("#net-view").border_subtitle = title
-            steps = self.query_one(StepList)
-            if self.k >= 1 and steps.row_count >= self.k:
-                steps.move_cursor(row=self.k - 1, animate=False)
-        else:
-            self.query_one("#net-view").border_subtitle = ("blue +, orange −, thicker = larger |w| · "
-                                                           f"data row {self.row} of {len(self.spec.x)} (r)")
-        self.query_one("#net-status", Static).update(self.status())
-        self._footer_chain()
-
-    def view(self) -> View:
-        return View(self.spec, self.net, self.pass_, self.reveal, self.k, self.row, self.cursor,
-                    self.live_params if self.training else None, self.live_loss, self.epoch)
-
-    def _show_detail(self) -> None:
-        detail = self.query_one(NeuronDetail)
-        if self.training:
-            detail.show_training(self.epoch, self.epochs_total)
-            return
-        layer, unit = self.cursor
-        detail.show_neuron(self.spec, self.net, self.pass_, self.reveal, self.k, layer, unit, self.row)
-        name = "L" if layer > self.spec.layers else unit_name(self.spec.sizes, layer, unit)
-        self.query_one("#net-detail").border_title = f"neuron {name}"
-
-    def status(self):  # type: ignore[no-untyped-def]
-        from rich.text import Text
-
-        n = len(self.net.steps)
-        step = self.net.steps[self.k - 1] if self.k else None
-        head = f"step {self.k}/{n} ({step.phase if step else 'start'})"
-        if self.training:
-            head += f" · training epoch {self.epoch}/{self.epochs_total}" + (
-                " · PAUSED (space resumes)" if self.paused.is_set() else "")
-        bad = sum(1 for s in self.net.steps if s.ok is False)
-        torch = ("torch check off" if not self.check_enabled else f"torch unavailable: {self.torch_error}"
-                 if self.torch_error else "torch: checking…" if not self.net.checked else
-                 f"✗ torch disagrees on {bad} of {n} steps" if bad else f"✓ torch agrees on all {n} steps")
-        out = Text(head + " · ")
-        out.append(torch, "red" if bad or self.torch_error else "green" if self.net.checked else "yellow")
-        if self.message:
-            out.append(" · " + self.message)
-        return out
-
-    def _tabs(self) -> None:
-        names = {"step": "step", "neuron": "neuron", "training": "training"}
-        parts = [f"[reverse b] {names[p]} [/]" if p == self.panel else f"[@click=screen.panel('{p}')] {names[p]} [/]"
-                 for p in PANELS]
-        self.query_one("#net-tabs", Static).update("  ".join(parts) + "   [dim]v: next panel[/]")
-
     # -- stepping ----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """False hides a key (it has nothing to do here), None shows it dimmed (not now)."""
+        if action in TYPED and self.typing_in_quiz():
+            return False  # the quiz input has the keys: the letter, digit or arrow is typed there
         if action == "panel" and not self.has_class("-small"):
             return False  # every panel is on screen
         if action == "pause" and not self.training:
@@ -345,6 +294,7 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         before = self.net.loss
         self.spec = self.spec.with_params(self.net.updated)
         self.k = 0
+        self.clear_train_warnings()
         with np.errstate(all="ignore"):
             self.install(trace(self.spec))
         self.message = f"update applied: loss {short(before)} → {short(self.net.loss)}"
@@ -357,7 +307,7 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         if self.has_class("-matrix"):
             self.query_one(MatrixTable).focus()
         else:
-            self.query_one(NetDiagram).focus()
+            self.focus_diagram()
         self.refresh_views()
 
     def action_panel(self, name: str = "") -> None:
@@ -368,15 +318,25 @@ class NetworkScreen(SelectionMixin, TrainingMixin, Screen[None]):
         self.add_class(f"-panel-{self.panel}")
         self._tabs()
 
+    def action_help_f1(self) -> None:
+        self.action_help()
+
     def action_help(self) -> None:
         from backprop_tui.tui.screens.net_help import NetworkHelpScreen
 
         if not isinstance(self.app.screen, NetworkHelpScreen):
             self.app.push_screen(NetworkHelpScreen())
 
+    def focus_diagram(self) -> None:
+        """The main view takes the keys: the diagram, or the matrix table while it is shown."""
+        (self.query_one(MatrixTable) if self.has_class("-matrix") else self.query_one(NetDiagram)).focus()
+
+    def warned_steps(self) -> frozenset[int]:
+        return frozenset(i for w in self.warnings for i in w.steps)
+
     def action_leave(self) -> None:
         if isinstance(self.focused, Input):
-            self.query_one(NetDiagram).focus()
+            self.focus_diagram()
             return
         if self.training:
             self.stop_training()

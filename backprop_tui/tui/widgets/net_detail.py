@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.content import Content
 from textual.widgets import Static
 
 from backprop_tui.network.engine import NetTrace, Pass
@@ -11,17 +12,13 @@ from backprop_tui.network.reveal import Reveal
 from backprop_tui.network.spec import Spec
 
 STYLES = {"head": "bold", "known": "", "pending": "dim italic", "note": "italic", "table-head": "bold underline",
-          "table": "", "full": "dim"}
+          "table": "", "full": "dim", "ask": "bold $warning"}  # ask: a number the quiz waits for
 
 
 def detail_text(spec: Spec, net: NetTrace, p: Pass, reveal: Reveal, k: int, layer: int, unit: int,
-                row: int) -> Text:
-    out = Text(no_wrap=False)
-    for i, line in enumerate(neuron_lines(spec, net, p, reveal, k, layer, unit, row)):
-        if i:
-            out.append("\n")
-        out.append(line.text, STYLES.get(line.kind, ""))
-    return out
+                row: int) -> Content:
+    lines = neuron_lines(spec, net, p, reveal, k, layer, unit, row)
+    return Content("\n").join(Content.styled(line.text, STYLES.get(line.kind, "")) for line in lines)
 
 
 class NeuronDetail(Static):

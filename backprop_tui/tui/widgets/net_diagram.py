@@ -58,7 +58,7 @@ class View:
 class NetDiagram(Widget, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "diagram--box", "diagram--current", "diagram--cursor", "diagram--name", "diagram--unknown",
-        "diagram--hot", "diagram--bad", "diagram--marker", "diagram--text",
+        "diagram--hot", "diagram--bad", "diagram--marker", "diagram--text", "diagram--ask",
     }
     DEFAULT_CSS = """
     NetDiagram { background: $surface; height: 1fr; }
@@ -71,6 +71,7 @@ class NetDiagram(Widget, can_focus=True):
     NetDiagram > .diagram--bad { color: $error; text-style: bold reverse; }
     NetDiagram > .diagram--marker { color: $foreground-muted; text-style: italic; }
     NetDiagram > .diagram--text { color: $foreground; }
+    NetDiagram > .diagram--ask { color: $warning; text-style: bold; }
     """
 
     @dataclass
@@ -137,24 +138,34 @@ class NetDiagram(Widget, can_focus=True):
         return [z[0] for z in zs], [a[0] for a in acts]
 
     def known(self, figure: str, layer: int) -> bool:
+        """Computed by the current step (while training: the forward values of the live weights)."""
         v = self.view
         assert v is not None
         if v.live is not None:
             return figure in ("z", "a") or (figure == "loss" and v.live_loss is not None)
         return v.reveal.known(figure, layer, v.k)
 
+    def asked(self, figure: str, layer: int, entry: tuple[int, ...]) -> bool:
+        """Quiz mode: this number is computed but waits for the learner's prediction (shown as `?`)."""
+        v = self.view
+        assert v is not None
+        return v.live is None and self.known(figure, layer) and v.reveal.hidden(figure, layer, entry)
+
+    def _figure(self, label: str, figure: str, layer: int, unit: int, value: float) -> tuple[str, str]:
+        v = self.view
+        assert v is not None
+        if self.asked(figure, layer, (v.row, unit)):
+            return (f"{label} ?", "diagram--ask")
+        return (f"{label} {v4(value)}", "diagram--text") if self.known(figure, layer) else \
+            (f"{label} ?", "diagram--unknown")
+
     def neuron_rows(self, layer: int, unit: int, zs: list[np.ndarray], acts: list[np.ndarray],
                     ) -> list[tuple[str, str]]:
         """The inner rows of a neuron's box: (text, style name)."""
-        v = self.view
-        assert v is not None
         if layer == 0:
             return [(v4(float(acts[0][unit])), "diagram--text")]
-        rows = []
-        for fig, label in (("z", "z"), ("a", "a")):
-            arr = zs if fig == "z" else acts
-            rows.append((f"{label} {v4(float(arr[layer][unit]))}", "diagram--text") if self.known(fig, layer)
-                        else (f"{label} ?", "diagram--unknown"))
+        rows = [self._figure("z", "z", layer, unit, float(zs[layer][unit])),
+                self._figure("a", "a", layer, unit, float(acts[layer][unit]))]
         rows.append(self._back_row(layer, unit))
         return rows
 
@@ -174,25 +185,28 @@ class NetDiagram(Widget, can_focus=True):
         if v.live is not None:
             return ("δ ·", "diagram--unknown")
         if self.known("delta", layer) and p.deltas[layer] is not None:
-            return (f"δ {v4(float(p.deltas[layer][row, unit]))}", "diagram--text")  # type: ignore[index]
+            return self._figure("δ", "delta", layer, unit, float(p.deltas[layer][row, unit]))  # type: ignore[index]
         if self.known("fprime", layer) and v.spec.act(layer) != "softmax":
             from backprop_tui.network.engine import derivative
 
             fp = derivative(v.spec.act(layer), p.zs[layer][row:row + 1], p.acts[layer][row:row + 1])
-            return (f"f' {v4(float(fp[0, unit]))}", "diagram--text")
+            return self._figure("f'", "fprime", layer, unit, float(fp[0, unit]))
         if self.known("grad_a", layer) and p.grad_acts[layer] is not None:
-            return (f"∂L/∂a {v4(float(p.grad_acts[layer][row, unit]))}", "diagram--text")  # type: ignore[index]
+            return self._figure("∂L/∂a", "grad_a", layer, unit,
+                                float(p.grad_acts[layer][row, unit]))  # type: ignore[index]
         return ("δ ?", "diagram--unknown")
 
     def weight_label(self, layer: int, dst: int, src: int, long: bool) -> str:
         v = self.view
         assert v is not None
         w = float(self._params()[f"fc{layer}.weight"][dst, src])
+        asked = self.asked("grad_w", layer, (dst, src))  # quiz: its gradient (so its update) waits
         if v.live is None and self.known("update_w", layer) and f"fc{layer}.weight" not in v.spec.freeze:
-            return f"{v4(w)}→{v4(float(v.net.updated[f'fc{layer}.weight'][dst, src]))}"
+            return f"{v4(w)}→{'?' if asked else v4(float(v.net.updated[f'fc{layer}.weight'][dst, src]))}"
         g = v.net.grads.get(f"fc{layer}.weight")
         if v.live is None and g is not None and self.known("grad_w", layer):
-            return f"{v4(w)} ∂L/∂w {v4(float(g[dst, src]))}" if long else f"{v4(w)} ∂{v4(float(g[dst, src]))}"
+            grad = "?" if asked else v4(float(g[dst, src]))
+            return f"{v4(w)} ∂L/∂w {grad}" if long else f"{v4(w)} ∂{grad}"
         return v4(w)
 
     # -- layout ------------------------------------------------------------------------------------
@@ -249,7 +263,7 @@ class NetDiagram(Widget, can_focus=True):
         assert v is not None
         if v.live is not None:
             return v4(v.live_loss) if v.live_loss is not None else "?"
-        return v4(v.net.loss) if self.known("loss", 0) else "?"
+        return v4(v.net.loss) if self.known("loss", 0) and not self.asked("loss", 0, ()) else "?"
 
     def compute_layout(self) -> Layout | None:
         v = self.view

@@ -3,13 +3,19 @@ view of a step's numbers with rows and columns named by neurons (data rows as ro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from rich.text import Text
+from textual.content import Content
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from backprop_tui.engine.step import Step
+from backprop_tui.engine.warnings import LearningWarning
 from backprop_tui.network.engine import Key, NetTrace
 from backprop_tui.network.neuron import unit_name
+from backprop_tui.network.reveal import Reveal
 from backprop_tui.numbers import full, short
 from backprop_tui.tui.widgets.net_diagram import NEGATIVE, POSITIVE
 
@@ -41,37 +47,53 @@ def verdict(step: Step, check_enabled: bool, torch_error: str | None) -> Text:
 
 
 def step_text(net: NetTrace, k: int, check_enabled: bool, torch_error: str | None,
-              cell: tuple[str, float, float | None] | None = None) -> Text:
+              cell: tuple[str, float, float | None] | None = None, reveal: Reveal | None = None,
+              warnings: Sequence[LearningWarning] = ()) -> Content:
     """The current step: its phase, its formula with the numbers substituted, torch's verdict; with a matrix
-    cell picked, that number in full precision beside torch's."""
+    cell picked, that number in full precision beside torch's; then the step's warnings (network.warnings:
+    what slows learning here and what to try, in the warning colour: red is kept for torch).
+
+    reveal: in quiz mode, each number still to predict is written `?` (Reveal.mask), the current step's
+    result included."""
+    mask = reveal.mask if reveal is not None else str
     if k == 0 or k > len(net.steps):
-        return Text(START)
+        return Content(START)
     step = net.steps[k - 1]
     out = Text()
     out.append(f"STEP {k} of {len(net.steps)} · {PHASES.get(step.phase, step.phase)}  ", "bold")
     out.append_text(verdict(step, check_enabled, torch_error))
     out.append("\n")
-    out.append(step.formula)
+    out.append(mask(step.formula))
     t = net.torch_arrays[k - 1] if net.torch_arrays and k - 1 < len(net.torch_arrays) else None
     if step.ok is False and t is not None:
         from backprop_tui.network.formulas import mat
 
-        out.append(f"\ntorch says {mat(t)}", "bold red")
+        out.append(f"\ntorch says {mask(mat(t))}", "bold red")
     if cell is not None:
         where, value, torch = cell
-        out.append(f"\n{where} = {full(value)}", "bold")
+        out.append(f"\n{where} = {mask(full(value))}", "bold")
         if torch is not None:
-            out.append(f"   torch {full(torch)}", "dim")
-    return out
+            out.append(f"   torch {mask(full(torch))}", "dim")
+    parts = [Content.from_rich_text(out)]
+    if reveal is not None and reveal.hidden_at(k):
+        parts.append(Content.styled("? = a number to predict: type it in the quiz panel below", "$warning"))
+    parts.extend(Content.styled(mask(w.short_line()), "$warning") for w in warnings)
+    return Content("\n").join(parts)
 
 
 class StepList(DataTable):
-    """Every step of the trace, with torch's mark; enter (or a click) goes to a step."""
+    """Every step of the trace, with torch's mark, ⚠ on a step with a warning and ? on a step the quiz asks
+    about; enter (or a click) goes to a step."""
 
-    def fill(self, net: NetTrace, check_enabled: bool) -> None:
+    _labels: list[str]
+    _asked: frozenset[int] = frozenset()
+
+    def fill(self, net: NetTrace, check_enabled: bool, warned: frozenset[int] = frozenset()) -> None:
+        """warned: the indices of the steps a warning concerns."""
         if not self.columns:
             self.add_columns("#", "phase", "step", "torch")
         self.clear()
+        self._labels, self._asked = [], frozenset()
         for s in net.steps:
             mark = "…" if s.ok is None and check_enabled else "✓" if s.ok else "✗" if s.ok is False else ""
             label = s.label if s.phase != "update" else f"{s.target} ←"
@@ -79,7 +101,19 @@ class StepList(DataTable):
                 label += " (s−y)/N"
             elif "= J·∂L" in s.formula:
                 label += " via J"
+            if s.index in warned:
+                label += " ⚠"
+            self._labels.append(label)
             self.add_row(str(s.index + 1), s.phase, label, Text(mark, "green" if s.ok else "red"))
+
+    def mark_asked(self, asked: frozenset[int]) -> None:
+        """Quiz mode: `?` after the steps with a number still to predict (only the rows that change)."""
+        if asked == self._asked or not self.columns:
+            return
+        for i in asked ^ self._asked:
+            if 0 <= i < min(self.row_count, len(self._labels)):
+                self.update_cell_at(Coordinate(i, 2), self._labels[i] + (" ?" if i in asked else ""))
+        self._asked = asked
 
 
 def axes(net: NetTrace, key: Key, shape: tuple[int, ...], row: int) -> tuple[str, list[str], list[str]]:
@@ -108,8 +142,9 @@ class MatrixTable(DataTable):
     """The current step's numbers, rows and columns named; enter on a cell (DataTable.CellSelected) picks its
     neuron and data row."""
 
-    def show(self, net: NetTrace, k: int, row: int) -> str:
-        """Fill the table for step k; returns its title."""
+    def show(self, net: NetTrace, k: int, row: int, asked: frozenset[tuple[int, ...]] = frozenset()) -> str:
+        """Fill the table for step k; returns its title. asked: quiz mode, the entries still to predict
+        ((row, unit), (out, in), or () for the loss), shown as `?`."""
         self.clear(columns=True)
         if not 1 <= k <= len(net.steps):
             return "numbers (take a step)"
@@ -126,8 +161,10 @@ class MatrixTable(DataTable):
         self.add_column("")
         for c in cols:
             self.add_column(c)
-        for label, r in zip(rows, shown, strict=False):
-            self.add_row(label, *[Text(short(float(v)), cell_style(float(v), scale)) for v in r])
+        scalar = arr.ndim == 0  # the loss: its one entry is ()
+        for i, (label, r) in enumerate(zip(rows, shown, strict=False)):
+            self.add_row(label, *[Text("?", "bold") if (() if scalar else (i, j)) in asked else
+                                  Text(short(float(v)), cell_style(float(v), scale)) for j, v in enumerate(r)])
         if shaped.shape[0] > MAX_TABLE_ROWS:
             self.add_row("…", f"+{shaped.shape[0] - MAX_TABLE_ROWS} rows")
         return title

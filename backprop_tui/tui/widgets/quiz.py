@@ -16,13 +16,16 @@ Keyboard: type, enter checks (and moves on where nothing is asked); tab reaches 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Button, Input, Select, Static
 
@@ -39,10 +42,24 @@ class Lines(Static):
     _height = -1
 
     def set(self, content: Content) -> None:
-        width = max(1, self.content_region.width or 40)
+        width = self.content_region.width
+        if not width:  # hidden, or not laid out yet: the lines it wraps to are not known until it is
+            self.update(content)
+            self._height = -1
+            return
         height = sum(max(1, -(-len(line) // width)) for line in content.plain.split("\n"))
         self.update(content, layout=height != self._height)
         self._height = height
+
+
+class PhaseSelect(Select[str]):
+    """Textual 8.2.8's Select with its mount guarded: when the app closes while a screen holding it is
+    mounting (a network opened and the app quit at once), its SelectCurrent has lost its label already and
+    setting the first value raises NoMatches."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        with contextlib.suppress(NoMatches):
+            super()._on_mount(event)
 
 
 class QuizInput(Input):
@@ -81,14 +98,15 @@ class QuizPanel(Vertical):
         self.quiz: Quiz | None = None
         self.k = 0
         self._feedback: tuple[int, Feedback] | None = None  # (the step index it is about, what was said)
+        self._mask: Callable[[str], str] = str
 
     def compose(self) -> ComposeResult:
         yield Lines(id="quiz-question")
         with Horizontal(id="quiz-row"):
             yield QuizInput(placeholder=PLACEHOLDER, max_length=200, compact=True, id="quiz-input")
             yield Button("Check", compact=True, id="quiz-check", variant="primary")
-            yield Select([(label, label) for label, _ in CHOICES], value=CHOICES[0][0], allow_blank=False,
-                         compact=True, id="quiz-phases", tooltip="which phases the quiz asks")
+            yield PhaseSelect([(label, label) for label, _ in CHOICES], value=CHOICES[0][0], allow_blank=False,
+                              compact=True, id="quiz-phases", tooltip="which phases the quiz asks")
         yield Lines(id="quiz-feedback")
 
     def on_mount(self) -> None:
@@ -99,8 +117,10 @@ class QuizPanel(Vertical):
         return self.query_one(QuizInput)
 
     # -- attributes down ----------------------------------------------------------------------------
-    def show(self, quiz: Quiz, k: int) -> None:
-        self.quiz, self.k = quiz, k
+    def show(self, quiz: Quiz, k: int, mask: Callable[[str], str] = str) -> None:
+        """mask: writes the numbers still to predict as `?` in the worked answers shown (the network screen's
+        Reveal.mask: a skipped number is an operand of a later answer)."""
+        self.quiz, self.k, self._mask = quiz, k, mask
         select = self.query_one(Select)
         label = next((text for text, phases in CHOICES if phases == quiz.phases), None)
         if label is not None and select.value != label:
@@ -115,6 +135,10 @@ class QuizPanel(Vertical):
         score = quiz.score().text
         if self.border_subtitle != score:
             self.border_subtitle = score
+
+    def forget_feedback(self) -> None:
+        """A new trace (other numbers): what was said about the last one goes."""
+        self._feedback = None
 
     def _question(self, quiz: Quiz, k: int) -> Content:
         q = quiz.current(k)
@@ -131,7 +155,8 @@ class QuizPanel(Vertical):
                 done = "✓ answered" if rec.status == "right" else "answer shown"
                 if self._feedback is not None and self._feedback[0] == k - 1:  # the feedback below says it
                     return Content.assemble((f"{asked[-1].label}: {done}", "bold"), ("  · enter: next step", "dim"))
-                return Content.assemble((f"{done}: ", "bold"), asked[-1].working, ("  · enter: next step", "dim"))
+                return Content.assemble((f"{done}: ", "bold"), self._mask(asked[-1].working),
+                                        ("  · enter: next step", "dim"))
             return Content.assemble("shown before the quiz reached it", ("  · enter: next step", "dim"))
         about = quiz.about(k)
         why = f"not asked: {about[0].phase} is not among the phases chosen" if about else \
@@ -146,7 +171,7 @@ class QuizPanel(Vertical):
         index, fb = self._feedback
         if index not in (k - 1, k - 2) or (index == k - 2 and fb.kind != "right"):
             return Content("")
-        return Content.styled(fb.text, STYLE[fb.kind])
+        return Content.styled(self._mask(fb.text), STYLE[fb.kind])
 
     # -- the learner --------------------------------------------------------------------------------
     @on(Input.Submitted, "#quiz-input")
