@@ -114,17 +114,19 @@ class Classroom(Server):
             "config": {"static": {"url": "/static/"}},
             "application": {"name": self.title},
         }
-        return aiohttp_jinja2.render_template("app_index.html", request, context)
+        page = aiohttp_jinja2.render_string("app_index.html", request, context)
+        title = f"<head>\n    <title>{html.escape(self.title)}</title>"  # the library's page has none: a tab's name
+        return web.Response(text=page.replace("<head>", title, 1), content_type="text/html")
 
     def full_response(self, html_page: bool) -> web.Response:
         n = self.seats.capacity
-        seats = f"{n} seat{'s' if n != 1 else ''}"
+        taken = f"all {n} seats are taken" if n != 1 else "its one seat is taken"
         headers = {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
         if not html_page:  # the websocket: a script or an old page, not a person reading HTML
             return web.Response(status=503, headers=headers,
-                                text=f"backprop-tui: this classroom is full: all {seats} are taken; try again later")
+                                text=f"backprop-tui: this classroom is full: {taken}; try again later")
         return web.Response(status=503, headers=headers, content_type="text/html", text=FULL_PAGE.format(
-            title=html.escape(self.title), seats=seats, retry=RETRY_AFTER))
+            title=html.escape(self.title), taken=taken[0].upper() + taken[1:]))
 
     # -- one tab: one app process -------------------------------------------------------------------
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
@@ -237,7 +239,7 @@ h1 {{ font-size: 20px; margin-top: 0; }}
 <body>
 <main id="full">
 <h1>This classroom is full</h1>
-<p>All {seats} are taken: each open tab runs its own copy of {title}.</p>
+<p>{taken}: each open tab runs its own copy of {title}.</p>
 <p>Try again in a minute or two (a seat frees as soon as someone closes their tab),
 or ask your teacher to raise the limit (<code>--max-sessions</code>).</p>
 <p><a href="/" style="color: #ac5af4">Try again</a></p>

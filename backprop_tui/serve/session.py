@@ -44,7 +44,8 @@ class ServedApp(BackpropApp):
             self.set_interval(STATUS_EVERY, self._write_status)
 
     def status(self) -> dict[str, object]:
-        """Where the learner is: the screen on top, the step k of n on it, and the error line's text."""
+        """Where the learner is: the screen on top, the step k of n on it, the error line's text, the network
+        screen's message line, torch's verdict on the chain, and the file access in force."""
         from backprop_tui.tui.widgets.editor import ErrorLine
 
         screen = self.screen
@@ -56,6 +57,7 @@ class ServedApp(BackpropApp):
         error = self.screen_stack[0].query_one(ErrorLine).content
         return {"pid": os.getpid(), "screen": type(screen).__name__, "step": step, "steps": steps,
                 "error": str(error) or None, "message": getattr(screen, "message", None),
+                "torch": self.torch_status().plain,  # the shared referee's verdict on the chain
                 "files": os.environ.get(host_files.ENV)}
 
     def _write_status(self) -> None:
