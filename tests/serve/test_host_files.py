@@ -80,7 +80,7 @@ def test_with_no_folder_every_name_is_refused_saying_files_are_off():
     with pytest.raises(BadInput, match=r"^/etc/passwd: opening files is turned off here \(the classroom is served "
                                        r"without a files folder\); t opens the examples$"):
         confine("/etc/passwd", off)
-    with pytest.raises(BadInput, match="^chain.bp: saving files is turned off here"):
+    with pytest.raises(BadInput, match=r"^chain\.bp: saving files is turned off here"):
         confine("chain.bp", off, "save")
 
 

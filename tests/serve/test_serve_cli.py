@@ -30,7 +30,8 @@ def test_another_interface_needs_public(capsys):
 
 
 def test_a_missing_folder_a_bad_file_and_stdin_are_refused(capsys, tmp_path):
-    assert refused(capsys, "--files", str(tmp_path / "nope")) == f"backprop-tui: --files {tmp_path / 'nope'}: no such folder"
+    missing = tmp_path / "nope"
+    assert refused(capsys, "--files", str(missing)) == f"backprop-tui: --files {missing}: no such folder"
     (tmp_path / "f.bp").write_text("x = 1\n")
     assert refused(capsys, "--files", str(tmp_path / "f.bp")).endswith("not a folder")
     assert "no such file" in refused(capsys, str(tmp_path / "missing.bp"))
@@ -62,7 +63,8 @@ def test_bad_numbers_and_clashing_options_are_usage_errors(capsys, args, says):
 
 def test_the_banner_tells_the_teacher_what_learners_open_and_how_to_stop(tmp_path):
     lines = banner("127.0.0.1", 8000, 30, Access(None), 4242, None)
-    assert lines[0] == "backprop-tui classroom: learners open http://127.0.0.1:8000/ in a browser (each tab runs its own app)"
+    assert lines[0] == ("backprop-tui classroom: learners open http://127.0.0.1:8000/ in a browser (each tab runs its "
+                        "own app)")
     assert "  seats: 30 at once (the next tab gets a 'full' page; a closed tab frees its seat)" in lines
     assert "  files: open and save are off (--files DIR allows one folder)" in lines
     assert "  torch: one referee for every tab (pid 4242)" in lines
