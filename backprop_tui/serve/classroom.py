@@ -19,7 +19,9 @@ import asyncio
 import contextlib
 import html
 import logging
+import shlex
 import socket
+from asyncio.subprocess import Process
 from collections.abc import Callable
 from typing import Any
 
@@ -58,16 +60,27 @@ class Seats:
 
 
 class SessionService(AppService):
-    """One learner's app process, with the classroom's environment added to textual-serve's."""
+    """One learner's app process: started without a shell (the library's `sh -c` would be the process it
+    stops and kills, and the app beneath it could outlive its tab), with the classroom's environment added
+    to textual-serve's."""
 
-    def __init__(self, command: str, environment: dict[str, str], **kwargs: Any) -> None:
-        super().__init__(command, **kwargs)
+    def __init__(self, argv: list[str], environment: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(shlex.join(argv), **kwargs)
+        self.argv = argv
         self.extra_environment = environment
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width, height)
         environment.update(self.extra_environment)
         return environment
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        self._process = process = await asyncio.create_subprocess_exec(
+            *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, env=self._build_environment(width, height))
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
 
     async def run(self) -> None:
         """textual-serve's: relay the app's output until it exits; then the tab is closed too (the library
@@ -90,9 +103,10 @@ class SessionService(AppService):
 class Classroom(Server):
     """`backprop-tui serve`: the app for every browser tab, up to `seats` at once."""
 
-    def __init__(self, command: str, *, host: str, port: int, seats: int, environment: dict[str, str],
+    def __init__(self, argv: list[str], *, host: str, port: int, seats: int, environment: dict[str, str],
                  banner: list[str] | None = None, title: str = "backprop-tui") -> None:
-        super().__init__(command, host=host, port=port, title=title)
+        super().__init__(shlex.join(argv), host=host, port=port, title=title)
+        self.argv = argv  # each tab's app process
         self.seats = Seats(seats)
         self.environment = environment  # BACKPROP_TUI_REFEREE, BACKPROP_TUI_FILES, …, for every app
         self.banner = banner or [f"serving on {self.public_url}"]  # said once the server listens
@@ -148,7 +162,7 @@ class Classroom(Server):
         try:
             await websocket.prepare(request)
             self.sockets.add(websocket)
-            service = SessionService(self.command, self.environment, write_bytes=websocket.send_bytes,
+            service = SessionService(self.argv, self.environment, write_bytes=websocket.send_bytes,
                                      write_str=websocket.send_str, close=websocket.close,
                                      download_manager=self.download_manager, debug=self.debug)
             await service.start(width, height)

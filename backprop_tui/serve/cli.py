@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-import shlex
 import socket
 import sys
 from pathlib import Path
@@ -127,9 +126,9 @@ def serve_command(args: argparse.Namespace) -> int:
             raise BadInput(str(err)) from None
         environment = {REFEREE_ENV: address, FILES_ENV: access.setting,
                        "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"}  # xterm.js draws every box
-        command = shlex.join([sys.executable, "-m", "backprop_tui.serve.session", *([path] if path else [])])
+        argv = [sys.executable, "-m", "backprop_tui.serve.session", *([path] if path else [])]
         port = sock.getsockname()[1]
-        server = Classroom(command, host=args.host, port=port, seats=args.max_sessions, environment=environment,
+        server = Classroom(argv, host=args.host, port=port, seats=args.max_sessions, environment=environment,
                            banner=banner(args.host, port, args.max_sessions, access, referee.pid, path))
         server.on_tick = referee.ensure_running
         server.run(sock)

@@ -8,7 +8,8 @@ files open and save may reach; with a folder, the app works inside it). FILE is 
 in every tab, and a learner's `s` asks for a name of their own rather than overwriting it.
 
 BACKPROP_TUI_STATUS=PATH (for tests and scripts): the app keeps a one-line JSON summary of where the
-learner is (screen, step k of n, the error line) in PATH, rewritten whenever it changes.
+learner is (screen, step k of n, the error line, torch's verdict) in PATH, rewritten whenever it changes;
+`{pid}` in PATH becomes the app's process id (a file per tab).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class ServedApp(BackpropApp):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.path = None  # `s` asks for a name: thirty learners saving over the teacher's file helps no one
-        self._status_file = os.environ.get(STATUS_ENV) or None
+        where = os.environ.get(STATUS_ENV) or None  # "{pid}" in it: a file per tab (bench/serve_memory.py)
+        self._status_file = where.replace("{pid}", str(os.getpid())) if where else None
         self._last_status = ""
 
     def on_mount(self) -> None:
