@@ -21,6 +21,7 @@ import html
 import logging
 import shlex
 import socket
+import sys
 from asyncio.subprocess import Process
 from collections.abc import Callable
 from typing import Any
@@ -220,6 +221,11 @@ class Classroom(Server):
             self._tick.cancel()
         await asyncio.gather(*(ws.close(message=b"the classroom server stopped") for ws in list(self.sockets)),
                              return_exceptions=True)
+
+    def initialize_logging(self) -> None:
+        """One plain, timed line per event (the library's rich handler wraps lines at 80 columns in a log file)."""
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
+                            stream=sys.stdout, force=True)
 
     def run(self, sock: socket.socket) -> None:
         """Serve on a bound socket until SIGINT or SIGTERM (textual-serve's serve(), on our socket)."""

@@ -61,6 +61,8 @@ class SharedReferee:
                 return
             self.restarts += 1
             self._drain(self.process)
+            log.warning("the torch referee is back (pid %d): tabs opened from now on are checked again; a tab "
+                        "that was open checks again at its next change", self.process.pid)
 
     def stop(self) -> None:
         """Stop the referee (it removes its socket) and remove the private folder."""

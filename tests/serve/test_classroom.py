@@ -4,6 +4,9 @@ the seat cap, the full page, a closed tab freeing its seat, and Ctrl+C stopping 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
 import stat
 import time
 from pathlib import Path
@@ -85,5 +88,30 @@ async def test_ctrl_c_stops_the_server_every_app_and_the_referee():
             await asyncio.sleep(0.1)
         assert not [pid for pid in children if alive(pid)]
         assert not socket_path.parent.exists()
+    finally:
+        served.stop()
+
+
+async def test_a_referee_that_dies_mid_class_is_started_again(tmp_path):
+    status = tmp_path / "status-{pid}.json"
+    served = Served("--max-sessions", "2", env={"BACKPROP_TUI_STATUS": str(status)})
+    try:
+        referee = next(pid for pid in served.children() if b"check.server" in Path(f"/proc/{pid}/cmdline").read_bytes())
+        os.kill(referee, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while "the torch referee is back" not in served.output and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert "the torch referee exited (status -9); starting it again" in served.output, served.output
+        async with aiohttp.ClientSession() as session:
+            tab = await session.ws_connect(f"{served.url}ws")
+            drain = asyncio.create_task(tab.receive())  # the app's first frame, read as a browser would
+            verdict = ""
+            while not verdict.startswith("✓") and time.monotonic() < deadline + 60:
+                await asyncio.sleep(0.2)
+                for path in tmp_path.glob("status-*.json"):
+                    verdict = json.loads(path.read_text()).get("torch", "")
+            assert verdict == "✓ torch agrees on all 20 steps"  # the new tab is checked by the new referee
+            drain.cancel()
+            await tab.close()
     finally:
         served.stop()
