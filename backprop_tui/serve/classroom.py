@@ -254,6 +254,7 @@ body {{ background: #0c181f; color: rgba(255, 255, 255, 0.95); font-family: menl
        display: flex; align-items: center; justify-content: center; height: 100vh; margin: 0; }}
 main {{ background: #12232d; padding: 32px 48px; max-width: 640px; line-height: 1.5; }}
 h1 {{ font-size: 20px; margin-top: 0; }}
+code {{ white-space: nowrap; }}
 </style>
 </head>
 <body>

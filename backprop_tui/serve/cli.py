@@ -87,6 +87,25 @@ def files_access(files: str | None) -> Access:
     return Access(Path(folder))
 
 
+def check_data_inside(path: str, text: bytes, access: Access) -> None:
+    """A served spec's CSV must lie inside the files folder (the apps read it under that rule): said now."""
+    from backprop_tui.host_files import ENV
+    from backprop_tui.lang.load import decode, is_network_spec
+
+    source = decode(text)
+    if not is_network_spec(path, source) or "csv" not in source:
+        return
+    from backprop_tui.network.spec import parse_spec
+
+    os.environ[ENV] = access.setting  # this process opens no other file: the apps' rule, applied here first
+    try:
+        parse_spec(source, Path(path).parent)
+    except BadInput as err:
+        if "class folder" not in str(err):
+            raise
+        raise BadInput(f"{err}; with --files, the data a served spec reads must lie inside {access.folder}") from None
+
+
 def bind(host: str, port: int) -> socket.socket:
     """The listening socket, bound now: a port in use is a message before torch starts loading."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -111,8 +130,10 @@ def serve_command(args: argparse.Namespace) -> int:
             raise BadInput("serve opens a file in every tab: give its name (standard input can be read only once)")
         from backprop_tui.cli import read_source
 
-        read_source(args.file)  # a bad file is said now, not in every tab
+        text = read_source(args.file)  # a bad file is said now, not in every tab
         path = os.path.abspath(args.file)
+        if access.folder is not None:
+            check_data_inside(path, text, access)
     sock = bind(args.host, args.port)
     from backprop_tui.serve.classroom import Classroom
     from backprop_tui.serve.referee import SharedReferee

@@ -83,3 +83,14 @@ def test_the_serve_package_never_imports_torch():
     assert loaded_after("import backprop_tui.serve.cli, backprop_tui.serve.classroom, backprop_tui.serve.referee, "
                         "backprop_tui.serve.session, backprop_tui.host_files") == "['textual']"
     assert loaded_after("import backprop_tui.cli; backprop_tui.cli.build_parser()") == "[]"  # serve's parser: light
+
+
+def test_a_served_specs_data_outside_the_files_folder_is_said_at_start(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("BACKPROP_TUI_FILES", raising=False)
+    (tmp_path / "class").mkdir()
+    (tmp_path / "d.csv").write_text("1,2,1\n0,1,0\n")
+    spec = tmp_path / "net.toml"
+    spec.write_text('[network]\nsizes = [2, 2, 1]\nactivation = "sigmoid"\nlr = 0.5\n[data]\ncsv = "d.csv"\n')
+    assert refused(capsys, str(spec), "--files", str(tmp_path / "class")) == (
+        f"backprop-tui: {spec}: [data] csv {tmp_path / 'd.csv'}: refused: it leads outside the class folder; with "
+        f"--files, the data a served spec reads must lie inside {tmp_path / 'class'}")

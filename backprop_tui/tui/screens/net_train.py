@@ -241,7 +241,7 @@ class TrainingMixin(Base):
 
     # -- keeping what was trained ------------------------------------------------------------------------------------
     def action_save(self) -> None:
-        from backprop_tui.host_files import turned_off
+        from backprop_tui.host_files import current, turned_off
         from backprop_tui.tui.screens.dialogs import PromptDialog
 
         if why := turned_off("save"):  # serve mode without a files folder
@@ -252,6 +252,8 @@ class TrainingMixin(Base):
         stem = Path(self.path).stem if self.path and self.path != "-" else "network"
         default = str(Path(self.path).with_name(f"{stem}-trained.toml")) if self.path and self.path != "-" \
             else f"{stem}-trained.toml"
+        if current() is not None and Path(default).is_absolute():  # serve mode: a name inside the class folder
+            default = Path(default).name
         self.app.push_screen(PromptDialog("Save the current weights as a spec (a torch script goes beside it):",
                                           default, "trained.toml"), self.save_to)
 
