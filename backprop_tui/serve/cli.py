@@ -97,13 +97,19 @@ def check_data_inside(path: str, text: bytes, access: Access) -> None:
         return
     from backprop_tui.network.spec import parse_spec
 
-    os.environ[ENV] = access.setting  # this process opens no other file: the apps' rule, applied here first
+    before = os.environ.get(ENV)
+    os.environ[ENV] = access.setting  # the apps' rule, applied here first
     try:
         parse_spec(source, Path(path).parent)
     except BadInput as err:
         if "class folder" not in str(err):
             raise
         raise BadInput(f"{err}; with --files, the data a served spec reads must lie inside {access.folder}") from None
+    finally:
+        if before is None:
+            del os.environ[ENV]
+        else:
+            os.environ[ENV] = before
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -85,8 +86,7 @@ def test_the_serve_package_never_imports_torch():
     assert loaded_after("import backprop_tui.cli; backprop_tui.cli.build_parser()") == "[]"  # serve's parser: light
 
 
-def test_a_served_specs_data_outside_the_files_folder_is_said_at_start(capsys, tmp_path, monkeypatch):
-    monkeypatch.delenv("BACKPROP_TUI_FILES", raising=False)
+def test_a_served_specs_data_outside_the_files_folder_is_said_at_start(capsys, tmp_path):
     (tmp_path / "class").mkdir()
     (tmp_path / "d.csv").write_text("1,2,1\n0,1,0\n")
     spec = tmp_path / "net.toml"
@@ -94,3 +94,4 @@ def test_a_served_specs_data_outside_the_files_folder_is_said_at_start(capsys, t
     assert refused(capsys, str(spec), "--files", str(tmp_path / "class")) == (
         f"backprop-tui: {spec}: [data] csv {tmp_path / 'd.csv'}: refused: it leads outside the class folder; with "
         f"--files, the data a served spec reads must lie inside {tmp_path / 'class'}")
+    assert "BACKPROP_TUI_FILES" not in os.environ  # the rule was this check's alone
