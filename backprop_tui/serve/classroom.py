@@ -25,11 +25,14 @@ import sys
 from asyncio.subprocess import Process
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
+
+from backprop_tui.serve.cli import is_loopback
 
 log = logging.getLogger("backprop-tui.serve")
 
@@ -105,8 +108,9 @@ class Classroom(Server):
     """`backprop-tui serve`: the app for every browser tab, up to `seats` at once."""
 
     def __init__(self, argv: list[str], *, host: str, port: int, seats: int, environment: dict[str, str],
-                 banner: list[str] | None = None, title: str = "backprop-tui") -> None:
+                 banner: list[str] | None = None, title: str = "backprop-tui", loopback_only: bool = True) -> None:
         super().__init__(shlex.join(argv), host=host, port=port, title=title)
+        self.loopback_only = loopback_only  # bound to 127.0.0.1 (or ::1): only this computer's names are served
         self.argv = argv  # each tab's app process
         self.seats = Seats(seats)
         self.environment = environment  # BACKPROP_TUI_REFEREE, BACKPROP_TUI_FILES, …, for every app
@@ -115,8 +119,26 @@ class Classroom(Server):
         self.on_tick: Callable[[], None] | None = None  # called every few seconds (the referee's watchdog)
         self._tick: asyncio.Task[None] | None = None
 
+    # -- who may connect ----------------------------------------------------------------------------
+    def refusal(self, request: web.Request) -> web.Response | None:
+        """A 403 for a request another web site made the browser send: a websocket is not bound by the
+        same-origin rule, so any page the teacher or a learner visits could otherwise open a session and read
+        what it shows (cross-site websocket hijacking); and, on loopback, a Host that is not this computer's
+        (DNS rebinding). None: go ahead."""
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc.lower() != request.host.lower():
+            log.warning("refused a request from another site's page (Origin %s)", origin[:100])
+            return web.Response(status=403, text="backprop-tui: refused: this page belongs to another site")
+        if self.loopback_only and not is_loopback(urlsplit(f"//{request.host}").hostname or ""):
+            log.warning("refused a request for host %s (this server answers for this computer only)",
+                        request.host[:100])
+            return web.Response(status=403, text="backprop-tui: refused: this server answers for this computer only")
+        return None
+
     # -- pages --------------------------------------------------------------------------------------
     async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        if (refused := self.refusal(request)) is not None:
+            return refused
         if self.seats.full:
             log.warning("full: a browser was shown the full page (%d of %d seats taken)", self.seats.taken,
                         self.seats.capacity)
@@ -145,6 +167,8 @@ class Classroom(Server):
 
     # -- one tab: one app process -------------------------------------------------------------------
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        if (refused := self.refusal(request)) is not None:
+            return refused
         if not self.seats.take():
             log.warning("full: refused a websocket (%d of %d seats taken)", self.seats.taken, self.seats.capacity)
             return self.full_response(html_page=False)

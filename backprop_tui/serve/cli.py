@@ -156,6 +156,7 @@ def serve_command(args: argparse.Namespace) -> int:
         argv = [sys.executable, "-m", "backprop_tui.serve.session", *([path] if path else [])]
         port = sock.getsockname()[1]
         server = Classroom(argv, host=args.host, port=port, seats=args.max_sessions, environment=environment,
+                           loopback_only=is_loopback(args.host),
                            banner=banner(args.host, port, args.max_sessions, access, referee.pid, path))
         server.on_tick = referee.ensure_running
         server.run(sock)

@@ -37,6 +37,19 @@ async def test_the_seat_cap_the_full_page_and_a_closed_tab_freeing_its_seat():
         async with aiohttp.ClientSession() as session:
             page = await wait_for_index(session, served.url, 200)
             assert f'data-session-websocket-url="ws://127.0.0.1:{served.port}/ws"' in page
+            assert "<title>backprop-tui</title>" in page
+
+            # another site's page cannot open a session (websockets ignore the same-origin rule), nor can a
+            # name that is not this computer's reach a loopback server (DNS rebinding)
+            with pytest.raises(aiohttp.WSServerHandshakeError) as foreign:
+                await session.ws_connect(ws_url, headers={"Origin": "http://evil.example"})
+            assert foreign.value.status == 403
+            async with session.get(served.url, headers={"Host": f"evil.example:{served.port}"}) as rebound:
+                assert rebound.status == 403
+                assert await rebound.text() == "backprop-tui: refused: this server answers for this computer only"
+            same_site = await session.ws_connect(ws_url, headers={"Origin": served.url.rstrip("/")})
+            await same_site.close()  # the page's own origin is welcome
+            await wait_for_index(session, served.url, 200)
             first = await session.ws_connect(ws_url)
             frame = await asyncio.wait_for(first.receive(), 60)  # the app's first output: it runs
             assert frame.type == aiohttp.WSMsgType.BINARY, frame
