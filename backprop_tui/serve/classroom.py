@@ -20,6 +20,7 @@ import contextlib
 import html
 import logging
 import shlex
+import signal
 import socket
 import sys
 from asyncio.subprocess import Process
@@ -230,6 +231,8 @@ class Classroom(Server):
     async def on_startup(self, app: web.Application) -> None:
         for line in self.banner:
             print(line, flush=True)
+        if hasattr(signal, "SIGHUP"):  # the teacher's terminal closed: stop as Ctrl+C does (aiohttp: INT, TERM)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.request_exit)
         if self.on_tick is not None:
             self._tick = asyncio.create_task(self._ticking())
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -145,6 +146,7 @@ def serve_command(args: argparse.Namespace) -> int:
     from backprop_tui.serve.referee import SharedReferee
 
     referee = SharedReferee()
+    _stop_cleanly_on(signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
     try:
         print("backprop-tui serve: starting the torch referee (one for every tab)…", flush=True)
         try:
@@ -163,7 +165,19 @@ def serve_command(args: argparse.Namespace) -> int:
     finally:
         sock.close()
         referee.stop()
+    print("backprop-tui serve: stopped (every tab's app and the referee)", flush=True)
     return 0
+
+
+def _stop_cleanly_on(*signals: int) -> None:
+    """Until the server runs (it handles them itself then), these signals stop the command through its
+    `finally`, which stops the referee: their default would leave it running, orphaned."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for number in signals:
+        signal.signal(number, interrupt)
 
 
 def banner(host: str, port: int, seats: int, access: Access, referee_pid: int | None, path: str | None) -> list[str]:

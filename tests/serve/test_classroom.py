@@ -101,6 +101,7 @@ async def test_ctrl_c_stops_the_server_every_app_and_the_referee():
             await asyncio.sleep(0.1)
         assert not [pid for pid in children if alive(pid)]
         assert not socket_path.parent.exists()
+        assert served.output.endswith("backprop-tui serve: stopped (every tab's app and the referee)\n")
     finally:
         served.stop()
 
