@@ -26,6 +26,9 @@ from backprop_tui.tui.app import BackpropApp
 
 STATUS_ENV = "BACKPROP_TUI_STATUS"
 STATUS_EVERY = 0.1  # seconds between looks at the app's position
+SUFFIXES = {".bp", ".py", ".toml", ".txt"}  # what `o` opens: programs, snippets and model files, specs
+LISTED = 500  # files `o` completes from (a class folder, not a home directory)
+SHOWN = 6  # of which its title names
 
 
 class ServedApp(BackpropApp):
@@ -40,6 +43,20 @@ class ServedApp(BackpropApp):
         where = os.environ.get(STATUS_ENV) or None  # "{pid}" in it: a file per tab (bench/serve_memory.py)
         self._status_file = where.replace("{pid}", str(os.getpid())) if where else None
         self._last_status = ""
+
+    def action_open(self) -> None:
+        """`o` in a class folder: the dialog names the files there and completes them as the learner types
+        (in a browser there is no shell to list the folder with)."""
+        access = host_files.current()
+        if access is None or access.folder is None:
+            super().action_open()
+            return
+        from backprop_tui.tui.screens.dialogs import PromptDialog
+
+        names = folder_files(access.folder)
+        shown = ", ".join(names[:SHOWN]) + (f", … ({len(names)} in all)" if len(names) > SHOWN else "")
+        title = f"Open a file of the class folder: {shown}" if names else "Open a file (the class folder is empty)"
+        self.push_screen(PromptDialog(title, self.path or "", "chain.bp", names), self.open_path)
 
     def on_mount(self) -> None:
         if self._status_file:
@@ -72,6 +89,22 @@ class ServedApp(BackpropApp):
                 f.write(line + "\n")
             os.replace(temporary, self._status_file)  # type: ignore[arg-type]
             self._last_status = line
+
+
+def folder_files(folder: Path, depth: int = 2) -> list[str]:
+    """The programs, specs and model files in `folder` and its subfolders (to `depth`), as names relative
+    to it, sorted; hidden files and links are left out, and at most LISTED are named."""
+    found: list[str] = []
+    for here, dirs, files in os.walk(folder):
+        level = len(Path(here).relative_to(folder).parts)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and level < depth)
+        for name in sorted(files):
+            path = Path(here) / name
+            if path.suffix in SUFFIXES and not name.startswith(".") and not path.is_symlink():
+                found.append(str(path.relative_to(folder)))
+                if len(found) >= LISTED:
+                    return sorted(found)
+    return sorted(found)
 
 
 def main(argv: list[str] | None = None) -> int:

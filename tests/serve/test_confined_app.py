@@ -111,3 +111,24 @@ async def test_the_served_app_reports_its_position_and_leaves_the_teachers_file_
         report = json.loads(status.read_text())
         assert (report["screen"], report["step"], report["steps"], report["error"]) == ("ChainScreen", 2, 5, None)
         assert report["files"] == Access(folder).setting and report["pid"] == os.getpid()
+
+
+async def test_o_in_a_class_folder_names_its_files_and_completes_them(folder):
+    from backprop_tui.serve.session import ServedApp, folder_files
+
+    (folder / "week1").mkdir()
+    (folder / "week1" / "net.toml").write_text("")
+    (folder / ".hidden.bp").write_text("")
+    (folder / "notes.pdf").write_text("")
+    (folder / "link.bp").symlink_to("/etc/passwd")
+    assert folder_files(folder) == ["prog.bp", "week1/net.toml"]
+    app = ServedApp(SEED_CHAIN, None, checker=echo_checker)
+    async with app.run_test() as pilot:
+        await pilot.press("o")
+        dialog = app.screen
+        assert isinstance(dialog, PromptDialog)
+        assert dialog.title_text == "Open a file of the class folder: prog.bp, week1/net.toml"
+        assert dialog.suggestions == ["prog.bp", "week1/net.toml"]
+        await pilot.press("p", "right", "enter")  # "p", completed to prog.bp
+        await pilot.pause()
+        assert app.editor.text == "a = 3\nb = a*a\n"
