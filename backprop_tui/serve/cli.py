@@ -52,12 +52,11 @@ def _port(text: str) -> int:
 
 
 def _seats(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= MAX_SEATS:
-        raise argparse.ArgumentTypeError(f"must be 1–{MAX_SEATS:,}, got {value}")
+    from backprop_tui.cli import _positive
+
+    value = _positive(text)
+    if value > MAX_SEATS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SEATS:,} (each seat is an app process), got {value:,}")
     return value
 
 

@@ -50,7 +50,8 @@ def test_a_port_in_use_is_said_before_torch_starts(capsys):
 
 
 @pytest.mark.parametrize(("args", "says"), [
-    (["--max-sessions", "0"], "must be 1–1,000, got 0"),
+    (["--max-sessions", "0"], "must be at least 1, got 0"),
+    (["--max-sessions", "5000"], "at most 1,000 (each seat is an app process), got 5,000"),
     (["--max-sessions", "many"], "expected a whole number"),
     (["--port", "70000"], "a port is 0–65535"),
     (["--files", "x", "--no-files"], "not allowed with argument"),
