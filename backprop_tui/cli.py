@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from backprop_tui.report.worksheet import SheetOptions
 
-SUBCOMMANDS = ("open", "trace", "train", "expand", "export")
+SUBCOMMANDS = ("open", "trace", "train", "expand", "export", "serve")
 EXAMPLES = """\
 examples:
   backprop-tui                          open the app on the blog post's chain
@@ -35,6 +35,7 @@ examples:
   backprop-tui train model.py --epochs 300      a PyTorch nn.Module file and its training loop
   backprop-tui --press n,n,n --screenshot out.svg
   backprop-tui chain.bp --quiz --quiz-phases local,grad    predict each local derivative and gradient
+  backprop-tui serve chain.bp --max-sessions 30 --files class/   a classroom: the app in every browser tab
 """
 
 
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "gradients, every number checked by PyTorch autograd in float64.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"backprop-tui {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{open,trace,train,expand,export}")
+    sub = parser.add_subparsers(dest="command", metavar="{open,trace,train,expand,export,serve}")
 
     p_open = sub.add_parser("open", help="open the app (the default command)")
     p_open.add_argument("file", nargs="?", help="a program (.bp, .py snippet) or network spec (.toml); - for stdin")
@@ -102,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_export.add_argument("--force", action="store_true", help="replace OUT.py if it exists")
     p_export.add_argument("--of", metavar="NAME", help="the output to differentiate (default: last assigned)")
     p_export.add_argument("--atomic", action="store_true", help="one primitive operation per statement")
+    from backprop_tui.serve.cli import add_parser as add_serve  # the classroom (serve/): its own package
+    add_serve(sub)
     return parser
 
 
@@ -317,6 +320,9 @@ def dispatch(args: argparse.Namespace, out: TextIO) -> int:
         return export_command(args.file, args.to, args.output, args.force, args.of, args.atomic, out)
     if args.command == "train":
         return train_command(args, out)
+    if args.command == "serve":
+        from backprop_tui.serve.cli import serve_command
+        return serve_command(args)
     if args.command == "expand":
         from backprop_tui.lang.load import is_network_spec
         from backprop_tui.lang.torch_model.detect import is_model_source

@@ -300,7 +300,12 @@ def start_listening(address: str, timeout: float = 120.0) -> tuple[subprocess.Po
         ready.set()
 
     threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(timeout) or "listening" not in hello:
+    try:
+        started = ready.wait(timeout)
+    except BaseException:  # interrupted (Ctrl+C, a signal turned into an exception): no orphan referee
+        proc.kill()
+        raise
+    if not started or "listening" not in hello:
         proc.kill()
         err = proc.stderr.read().decode(errors="replace").strip().splitlines()[-1:] if proc.stderr else []
         raise RefereeError(f"the shared referee did not start on {address}: {(err or ['no answer'])[0]}")

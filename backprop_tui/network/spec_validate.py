@@ -14,6 +14,7 @@ import numpy as np
 
 from backprop_tui import limits
 from backprop_tui.errors import BadInput
+from backprop_tui.host_files import data_path
 from backprop_tui.network import data as D
 from backprop_tui.network.spec import (
     ACTIVATIONS,
@@ -317,7 +318,7 @@ class Validator:
             raise self.fail("[data] csv", f"must be a file name, got {_kind(raw)}")
         if "\x00" in raw:
             raise self.fail("[data] csv", "a file name cannot contain a NUL character")
-        path = Path(raw) if Path(raw).is_absolute() else self.base / raw
+        path = data_path(Path(raw) if Path(raw).is_absolute() else self.base / raw)  # serve mode: in its folder
         x, rest = D.read_csv(path, width)
         k = rest.shape[1]
         if loss in CLASS_LOSSES and k == 1:

@@ -46,7 +46,12 @@ class DialogActions(Base):
             self.push_screen(HelpScreen())
 
     def action_open(self) -> None:
+        from backprop_tui.host_files import turned_off
         from backprop_tui.tui.screens.dialogs import PromptDialog
+
+        if why := turned_off("open"):  # serve mode without a files folder: no dialog to refuse later
+            self.error_line.show(why)
+            return
 
         self.push_screen(PromptDialog("Open a program file:", self.path or "", "path/to/program.bp"),
                          self.open_path)
@@ -55,10 +60,11 @@ class DialogActions(Base):
         if not path:
             return
         from backprop_tui.files import cannot_open, printable_name, read_bytes
+        from backprop_tui.host_files import host_path
         from backprop_tui.lang.load import decode
 
         try:
-            text = decode(read_bytes(path, "SPEC_BYTES", "program or spec"))
+            text = decode(read_bytes(host_path(path, "open"), "SPEC_BYTES", "program or spec"))
         except BadInput as err:
             self.error_line.show(cannot_open(path, err))
             self.notify(f"cannot open {printable_name(path)}", severity="error")
@@ -167,7 +173,12 @@ class DialogActions(Base):
         self.notify("a neuron as a scalar chain: press w to return to the network")
 
     def action_save(self) -> None:
+        from backprop_tui.host_files import turned_off
         from backprop_tui.tui.screens.dialogs import PromptDialog
+
+        if why := turned_off("save"):
+            self.error_line.show(why)
+            return
 
         self.push_screen(PromptDialog("Save the program as:", self.path or "program.bp"), self.save_path)
 
@@ -175,9 +186,17 @@ class DialogActions(Base):
         """Write the program to `path`; False (and a notice) when it cannot be written."""
         if not path:
             return False
+        from backprop_tui.host_files import host_path
+
         try:
             text = self.editor.text
-            Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+            Path(host_path(path, "save")).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        except BadInput as err:  # serve mode: outside the class folder, or no host files at all
+            from backprop_tui.tui.widgets.editor import ErrorLine
+
+            self.screen_stack[0].query_one(ErrorLine).show(f"not saved: {err}")  # under a network screen too
+            self.notify(str(err), title="not saved", severity="error")
+            return False
         except (OSError, ValueError) as err:  # ValueError: a NUL in the name
             self.notify(f"cannot save {path}: {getattr(err, 'strerror', None) or err}", severity="error")
             return False

@@ -48,12 +48,13 @@ def _stdin_from_terminal() -> None:
 
 def launch(path: str | None, press: list[str] | None = None, screenshot: str | None = None,
            size: tuple[int, int] = (100, 30), checker=None, timeout: float = 120.0, ascii: bool = False,
-           network_checkers=None, quiz: frozenset[str] | None = None) -> int:
+           network_checkers=None, quiz: frozenset[str] | None = None, app_class: type | None = None) -> int:
     """Run the app; with `screenshot`, headless: press the keys, wait for what they started (torch's checks,
     a network's training) and save an SVG. The wait is bounded by `timeout` seconds: past it nothing is
     written, a message goes to stderr and the status is 2. `network_checkers`: (trace, epoch) checkers for
     the network screen (tests). `ascii`: draw the circuit with + - | > (detected for a terminal that cannot
-    draw box characters). `quiz`: start in quiz mode asking these phases (quiz.PHASES); None: off."""
+    draw box characters). `quiz`: start in quiz mode asking these phases (quiz.PHASES); None: off.
+    `app_class`: a subclass of BackpropApp to run (serve mode's, which reports where the learner is)."""
     import gc
 
     # Start-up allocates much and frees little: no garbage collection until the first frame is drawn (the
@@ -78,7 +79,8 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
             from backprop_tui.circuit.glyphs import terminal_cannot_draw_boxes
 
             ascii = terminal_cannot_draw_boxes()
-        app = BackpropApp(text, save_path, checker=checker, error=error, network=network, ascii=ascii, quiz=quiz)
+        app = (app_class or BackpropApp)(text, save_path, checker=checker, error=error, network=network, ascii=ascii,
+                                         quiz=quiz)
         app.network_checkers = network_checkers
         app.scripted = screenshot is not None  # a scripted run never stops to ask
     except BaseException:

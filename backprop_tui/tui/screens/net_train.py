@@ -268,17 +268,26 @@ class TrainingMixin(Base):
 
     # -- keeping what was trained ------------------------------------------------------------------------------------
     def action_save(self) -> None:
+        from backprop_tui.host_files import current, turned_off
         from backprop_tui.tui.screens.dialogs import PromptDialog
+
+        if why := turned_off("save"):  # serve mode without a files folder
+            self.message = f"not saved: {why}"
+            self.refresh_views()
+            return
 
         stem = Path(self.path).stem if self.path and self.path != "-" else "network"
         default = str(Path(self.path).with_name(f"{stem}-trained.toml")) if self.path and self.path != "-" \
             else f"{stem}-trained.toml"
+        if current() is not None and Path(default).is_absolute():  # serve mode: a name inside the class folder
+            default = Path(default).name
         self.app.push_screen(PromptDialog("Save the current weights as a spec (a torch script goes beside it):",
                                           default, "trained.toml"), self.save_to)
 
     def save_to(self, path: str | None) -> None:
         if not path:
             return
+        from backprop_tui.host_files import host_path
         from backprop_tui.network.save import save_trained
 
         note = f"saved by backprop-tui from {self.path or 'the app'}: {describe(self.spec)}"
@@ -286,7 +295,8 @@ class TrainingMixin(Base):
             note += f"\ntrained {self.last_result.epochs} epochs in the app: loss {short(self.last_result.losses[0])}" \
                     f" → {short(self.net.loss)}"
         try:
-            toml_path, py_path = save_trained(self.spec, self.spec.params, path, self.net.loss, note)
+            toml_path, py_path = save_trained(self.spec, self.spec.params, host_path(path, "save"), self.net.loss,
+                                              note)
         except BadInput as err:
             self.message = f"not saved: {err}"
             self.app.notify(str(err), severity="error")
