@@ -23,7 +23,6 @@ from backprop_tui.errors import BadInput
 from backprop_tui.lang import parse_program
 from backprop_tui.tui.actions import DialogActions
 from backprop_tui.tui.building import BACKGROUND_CHARS, BackgroundBuild
-from backprop_tui.tui.commands import BackpropCommands
 from backprop_tui.tui.graph_actions import GraphActions
 from backprop_tui.tui.messages import CheckDone, NodeSelected
 from backprop_tui.tui.presets import SEED_CHAIN
@@ -58,10 +57,16 @@ class ChainScreen(Screen):
             event.refresh_styles = False
 
 
+def _commands():  # the palette's provider, imported when the palette first opens
+    from backprop_tui.tui.commands import BackpropCommands
+
+    return BackpropCommands
+
+
 class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, DialogActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
-    COMMANDS = App.COMMANDS | {BackpropCommands}
+    COMMANDS = App.COMMANDS | {_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right,n", "next", "Next", priority=True),
         Binding("left,p", "previous", "Prev", priority=True),
