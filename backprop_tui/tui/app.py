@@ -33,7 +33,6 @@ from backprop_tui.tui.widgets.editor import ErrorLine, ProgramEditor
 from backprop_tui.tui.widgets.explain import StatusLine, StepPanel
 from backprop_tui.tui.widgets.footer import KeysFooter
 from backprop_tui.tui.widgets.graph import GraphView
-from backprop_tui.tui.widgets.quiz import QuizPanel
 from backprop_tui.tui.widgets.table import VariableTable
 
 Checker = Callable[[Trace], Trace]
@@ -124,7 +123,7 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
             with Vertical(id="right"):
                 yield GraphView(id="graph", ascii=self.ascii)
                 yield StepPanel(id="step")
-                yield QuizPanel(id="quiz")
+                yield from self.quiz_compose()
         yield StatusLine(id="status")
         yield KeysFooter()
 
@@ -142,7 +141,7 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
         self.rebuild(check=False)
         if self.startup_error:
             self.error_line.show(self.startup_error)
-        if self.quiz.on:
+        if self._quiz is not None and self._quiz.on:
             self.quiz_panel.input.focus()  # --quiz: enter starts, typing answers
         if self.startup_network:
             self.open_network(*self.startup_network)
