@@ -25,7 +25,7 @@ from textual.widgets._footer import FooterKey  # not exported by textual.widgets
 # the actions a narrow footer keeps first; any other shown key comes after these, in its own order
 PRIORITY = ("next", "previous", "finish_forward", "run_backward", "help", "quit", "edit", "toggle_level",
             "toggle_fit", "quiz", "find", "presets", "open", "save", "first", "last", "network", "rebuild")
-PALETTE_CELLS = 13  # the docked palette key: its border, ` ^p palette `, and a cell of padding
+PALETTE_CELLS = 14  # the docked palette key: its border, ` ^p palette `, padding, and a cell to spare
 KEY_PADDING = 3  # a key's cells beyond its key and description: ` key desc `
 
 
