@@ -64,8 +64,9 @@ def _wired(st: Structure, canvas: Canvas, src: str, dst: str) -> bool:
     """The cell just left of the port's entering wire carries src's wire (a track, a run or a crossing)."""
     node = st.slots[dst]
     port = next(p for p in node.ports if p.src == src)
-    entering = next(s for s in canvas.rows[port.row] if s.kind == "wire" and s.ref == (src, dst))
-    before = canvas.at(port.row, entering.x - 1)
+    row = canvas.row_of(node.layer, port.row)  # a band lower down is shifted (circuit.bands)
+    entering = next(s for s in canvas.rows[row] if s.kind == "wire" and s.ref == (src, dst))
+    before = canvas.at(row, entering.x - 1)
     return before is not None and before.ref == src and before.kind in ("wire", "cross")
 
 

@@ -53,6 +53,29 @@ async def test_the_whole_circuit_fits(make_app, key, size):
                 assert "?" in text
 
 
+@pytest.mark.parametrize("size", [(140, 45), (120, 40)])
+async def test_gate_level_sigmoid_neuron_fits_whole(make_app, size):
+    """CS231n's neuron at gate level is eight columns wide: fit wraps it in bands (borrowing the left
+    column's spare width when that saves a band), every gate, name and number in view at every step."""
+    app = make_app(BY_KEY["cs231n-sigmoid"].text)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("g")
+        await settle(app, pilot)
+        graph, st = app.graph, app.state
+        assert {"exp", "1/x"} <= {n.gate for n in graph.structure.model.nodes}
+        for key in ("home", "f", "end"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert graph.canvas.bands > 1
+            assert graph.virtual_size.width <= graph.scrollable_content_region.width
+            assert graph.virtual_size.height <= graph.scrollable_content_region.height
+            for name in st.trace.names:
+                assert visible(app, name, "name") and visible(app, name, "value") and visible(app, name, "grad")
+        assert "0.731" in screen_text(app)  # f: CS231n's 0.73
+        assert app.query_one("#left").size.width >= 24  # the program and variables stay usable
+
+
 async def test_seed_chain_at_80x24_keeps_the_panels_readable(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
