@@ -135,7 +135,9 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
             self.screen.add_class("-ascii")
         self.query_one("#editor").border_title = "program"
         self.query_one("#table").border_title = "variables"
-        self.query_one("#step").border_title = "step"
+        step = self.query_one(StepPanel)
+        step.border_title = "step"
+        step.compound = self.graph.drawn_compound  # the step panel writes out what a ƒ gate stands for
         self.title_graph()
         self.graph.focus()  # the app opens on the graph, not the editor
         self.rebuild(check=False)

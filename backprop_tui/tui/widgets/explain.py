@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.content import Content
 from textual.widgets import Static
 
+from backprop_tui.engine import symbolic as S
 from backprop_tui.engine.step import Step
 from backprop_tui.engine.warnings import LearningWarning, chain_warnings
 from backprop_tui.numbers import agree, full, short
@@ -34,7 +37,10 @@ def verdict(step: Step, checked: bool, torch_error: str | None) -> Content:
     return Content.styled("… pending (torch is checking)", "$warning") if not checked else Content("")
 
 
-def describe(st: StepState | None, k: int, selected: str | None, torch_error: str | None = None) -> Content:
+def describe(st: StepState | None, k: int, selected: str | None, torch_error: str | None = None,
+             compound: Callable[[str], bool] | None = None) -> Content:
+    """The step panel's text at k. `compound(name)`: whether the graph draws that node's gate as `ƒ`;
+    the statements behind the ƒ gates of this step are then written out."""
     if st is None:
         return Content("No program yet.")
     step = st.step(k)
@@ -44,12 +50,15 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         parts.append(Content(START))
     else:
         head = Content.styled(f"{step.phase.upper()} · step {k} of {st.n}", "bold $accent")
-        parts.append(head + Content.styled(f" · {PHASES.get(step.phase, step.phase)}", "dim"))
+        # blanks between styled runs stay unstyled: an SVG screenshot's viewer may drop a run's leading blanks
+        parts.append(head + Content(" ") + Content.styled(f"· {PHASES.get(step.phase, step.phase)}", "dim"))
         if st.hides(step):  # quiz mode: the number waits for the learner's prediction
-            parts.append(Content.styled(f"{step.label} = ?", "bold") + Content.styled("  predict it below", "$warning"))
+            parts.append(Content.styled(f"{step.label} = ?", "bold") + Content("  ")
+                         + Content.styled("predict it below", "$warning"))
             parts.extend(_selected(st, k, selected))
             return Content("\n").join(parts)
         parts.append(Content.styled(step.formula, "bold"))
+        parts.extend(compound_lines(st, step, compound))
         if len(step.terms) > 1:
             parts.append(Content(f"fan-out: {step.target} is used {len(step.terms)} times; the chain rule "
                                  "adds one term per use"))
@@ -65,6 +74,26 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         parts.extend(snippet_answers(st))
     parts.extend(_selected(st, k, selected))
     return Content("\n").join(parts)
+
+
+COMPOUND_SHOWN = 3
+
+
+def compound_lines(st: StepState, step: Step, compound: Callable[[str], bool] | None) -> list[Content]:
+    """`ƒ is y1's statement: y1 = x·w1 + b1`, for each node of this step whose gate the graph draws as ƒ
+    (a formula too long for the gate, or a fit too tight for it): the step's node (forward, local), or
+    the uses whose gradients it sums (backward)."""
+    if compound is None:
+        return []
+    nodes = [of for of, _, _ in step.terms] if step.phase == "backward" else [step.target]
+    program = st.trace.program
+    out = []
+    for name in dict.fromkeys(nodes):
+        if len(out) == COMPOUND_SHOWN or name not in program.index or not compound(name):  # type: ignore[attr-defined]
+            continue
+        text = S.render(program.get(name).expr, budget=200) or "a long formula (see the program)"
+        out.append(Content.styled(f"ƒ is {name}'s statement: {name} = {text}", "dim"))
+    return out
 
 
 def _selected(st: StepState, k: int, selected: str | None) -> list[Content]:
@@ -138,8 +167,10 @@ class StepPanel(Static):
 
     _height = -1
 
+    compound: Callable[[str], bool] | None = None  # set by the app: the graph draws this node's gate as ƒ
+
     def show(self, st: StepState | None, k: int, selected: str | None, torch_error: str | None = None) -> None:
-        content = describe(st, k, selected, torch_error)
+        content = describe(st, k, selected, torch_error, self.compound)
         width = max(1, self.content_region.width or 60)
         height = sum(max(1, -(-len(line) // width)) for line in content.plain.split("\n"))
         self.update(content, layout=height != self._height)  # a relayout only when the height changes

@@ -162,6 +162,13 @@ class GraphView(ScrollView, can_focus=True):
                 self.scroll_to_node(target)
         self.refresh()
 
+    def drawn_compound(self, name: str) -> bool:
+        """Whether this node's gate is drawn as `ƒ` (a statement's formula that does not fit its gate)."""
+        node = self.structure.model.by_name.get(name) if self.structure else None
+        if node is None or node.is_leaf or self.detail is None:
+            return False
+        return (node.gate if self.detail.full_gates else node.gate_short) in ("ƒ", "f")
+
     def _inputs(self, name: str) -> tuple[str, ...]:
         node = self.structure.model.by_name.get(name) if self.structure else None
         return node.inputs if node else ()
