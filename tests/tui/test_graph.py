@@ -84,6 +84,21 @@ async def test_seed_chain_at_80x24_keeps_the_panels_readable(make_app):
         assert app.query_one("#left").size.width >= 24  # the editor and the table stay usable
 
 
+@pytest.mark.parametrize(("size", "written"), [((80, 24), True), ((100, 30), False)])
+async def test_a_compound_gate_is_written_out_in_the_step_panel(make_app, size, written):
+    """At 80x24 fit draws the seed chain's statements as ƒ: the step panel says what ƒ stands for at each
+    step about it; at 100x30 the formulas are in the gates themselves."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        assert app.graph.drawn_compound("y1") is written and not app.graph.drawn_compound("x")
+        await pilot.press("f", "n")  # ∂y1/∂x, an edge into y1's gate
+        text = str(app.query_one("#step").render())
+        assert ("ƒ is y1's statement: y1 = x·w1 + b1" in text) is written
+        await pilot.press("end")  # grad(x) = grad(y1)·∂y1/∂x: the use it sums is y1's gate
+        assert ("ƒ is y1's statement" in str(app.query_one("#step").render())) is written
+
+
 async def test_g_switches_level_and_maps_the_step(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
