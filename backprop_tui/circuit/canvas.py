@@ -96,6 +96,8 @@ class _Texts:
     def __init__(self, model: Model, detail: Detail, g: Glyphs) -> None:
         self.m, self.d, self.g = model, detail, g
         self._num: dict[float | None, str] = {}
+        self._local: dict[tuple[str, str], str] = {}  # measured, then drawn: made once
+        self._uses: dict[str, str] = {}
 
     def num(self, v: float | None) -> str:
         got = self._num.get(v)
@@ -110,7 +112,16 @@ class _Texts:
         return self.num(self.m.grads.get(name))
 
     def local(self, src: str, dst: str) -> str:
-        return f"{self.g.partial}={self.num(self.m.local[(dst, src)])}"
+        got = self._local.get((src, dst))
+        if got is None:
+            got = self._local[(src, dst)] = f"{self.g.partial}={self.num(self.m.local[(dst, src)])}"
+        return got
+
+    def uses(self, st: Structure, name: str) -> str:
+        got = self._uses.get(name)
+        if got is None:
+            got = self._uses[name] = uses_text(st, name, self.g)
+        return got
 
     def share(self, src: str, dst: str) -> str:
         return self.num(self.m.share(src, dst))
@@ -198,7 +209,7 @@ def _zone_widths(st: Structure, layer: list[Slot], t: _Texts) -> tuple[int, int,
             w += cells(t.gate(n.name)) + 3
         glyph = max(glyph, w + 1)
         value = cells(t.value(n.name))
-        uses = uses_text(st, n.name, t.g)
+        uses = t.uses(st, n.name)
         if uses:
             value += 1 + cells(uses)
         stem = max(stem, value + 2, cells(t.grad(n.name)) + 2)
@@ -220,7 +231,7 @@ def _draw_layer(st: Structure, layer: list[Slot], x: int, ports: int, glyph: int
         rows[s.row].append(Span(stem_x, g.h * stem, "wire", n.name, stem))
         value = t.value(n.name)
         rows[s.row - 1].append(Span(stem_x + 1, value, "value", n.name, cells(value)))
-        uses = uses_text(st, n.name, g)
+        uses = t.uses(st, n.name)
         if uses:
             rows[s.row - 1].append(Span(stem_x + 2 + cells(value), uses, "uses", n.name, cells(uses)))
         grad = t.grad(n.name)

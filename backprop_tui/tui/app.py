@@ -23,7 +23,7 @@ from backprop_tui.errors import BadInput
 from backprop_tui.lang import parse_program
 from backprop_tui.tui.actions import DialogActions
 from backprop_tui.tui.building import PROGRAM_CHARS, BackgroundBuild
-from backprop_tui.tui.graph_actions import GraphActions
+from backprop_tui.tui.graph_actions import GraphActions, Laid
 from backprop_tui.tui.messages import CheckDone, NodeSelected
 from backprop_tui.tui.presets import SEED_CHAIN
 from backprop_tui.tui.quiz_actions import QuizActions
@@ -213,14 +213,15 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
             self.request_check()
         return True
 
-    def install(self, trace: Trace) -> None:
+    def install(self, trace: Trace, laid: Laid | None = None) -> None:
+        """Show a new trace; `laid`: its circuit, when a thread has laid it out already."""
         self.generation += 1
         self.quiz_load(trace)
         self.state = self.step_state(trace)
         self.k = min(self.k, self.state.n)
         if self.selected not in trace.values:
             self.selected = None
-        self.lay_out(trace)
+        self.lay_out(trace, laid)
         self.query_one(VariableTable).set_state(self.state)
         self.refresh_views()
 

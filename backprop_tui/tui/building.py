@@ -45,15 +45,17 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def build_parts(text: str, for_level: Callable[[object], object]):
-    """(program, trace at the graph's level) of a program text, or raises BadInput: the pure part of a
-    rebuild, safe in a thread (the circuit's layout then runs in its own thread: graph_actions.lay_out)."""
+def build_parts(text: str, for_level: Callable[[object], object], lay_out: Callable[[object], object]):
+    """(program, trace at the graph's level, its circuit laid out) of a program text, or raises BadInput:
+    the pure part of a rebuild, safe in a thread; one thread does it all, so the UI thread only installs
+    the result and paints it."""
     from backprop_tui.engine.trace import build_trace
     from backprop_tui.lang import parse_program
 
     with no_gc():
         program = parse_program(text)
-        return program, build_trace(for_level(program))
+        trace = build_trace(for_level(program))
+    return program, trace, lay_out(trace)
 
 
 def in_background(app, work: Callable[[], object], then: Callable[[object], object]) -> None:
@@ -84,7 +86,8 @@ class BackgroundBuild(Base):
         if len(text) > BACKGROUND_CHARS:  # a build of a second or more: say so
             lines = text.count("\n") + 1
             self.error_line.show(f"building the program ({lines:,} lines)… the app stays usable; ctrl+q quits")
-        in_background(self, lambda: build_parts(text, self.program_for_level),
+        for_level, lay_out = self.program_for_level, self.layout_job()
+        in_background(self, lambda: build_parts(text, for_level, lay_out),
                       lambda result: self._built(request, text, check, result))
 
     def _built(self, request: int, text: str, check: bool, result: object) -> None:
@@ -94,9 +97,9 @@ class BackgroundBuild(Base):
         if isinstance(result, BadInput):
             self.error_line.show(str(result))
             return
-        program, trace = result  # type: ignore[misc]
+        program, trace, laid = result  # type: ignore[misc]
         self.error_line.show(None)
         self.text, self.program = text, program
-        self.install(trace)
+        self.install(trace, laid)
         if check or self._painted:  # at start-up the check waits for the first paint; that has passed
             self.request_check()

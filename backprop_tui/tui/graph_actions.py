@@ -4,6 +4,7 @@ width when that lets it fit (a mixin of BackpropApp)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -31,6 +32,18 @@ LEFT_SHARE, LEFT_MIN, LEFT_MAX = 34, 24, 48
 LEVELS = {"statement": "statements", "gate": "gates"}
 
 
+Laid = tuple[Structure, Canvas, Plan]  # a circuit, its drawing, and the fit plan it was drawn to
+
+
+def circuit_of(trace: Trace, ascii: bool, fit: bool, room: tuple[int, int]) -> Laid:
+    """The circuit of a trace, drawn to fit `room` (the graph's content width and height) or 1:1. Pure:
+    runs in a thread. It allocates ~50,000 objects for 1,000 nodes: no collection meanwhile (no_gc)."""
+    with no_gc():
+        structure = structure_of(model_of(trace, ascii))
+        chosen = plan(structure, *room, ascii) if fit and room[0] > 0 else one_to_one(ascii)
+        return structure, draw(structure, chosen.detail, chosen.cuts), chosen
+
+
 class GraphActions(Base):
     level = "statement"  # or "gate": one node per primitive operation (engine.atomize)
 
@@ -44,10 +57,21 @@ class GraphActions(Base):
             return atomize(program)
         return program
 
-    def lay_out(self, trace: Trace) -> None:
-        """Give the graph this trace's circuit: at once when small, else from a thread."""
+    def layout_job(self) -> Callable[[Trace], Laid]:
+        """A trace's circuit with the graph's present settings, as a function safe in a thread (a large
+        program's build lays it out in its own thread: building.build_parts)."""
+        graph = self.graph
+        ascii, fit, room = graph.ascii, graph.fit, graph.room()
+        return lambda trace: circuit_of(trace, ascii, fit, room)
+
+    def lay_out(self, trace: Trace, laid: Laid | None = None) -> None:
+        """Give the graph this trace's circuit: the one a thread has `laid` out already, else at once when
+        small, else from a thread."""
         graph = self.graph
         self.title_graph()
+        if laid is not None:
+            graph.set_trace(self.state, *laid)
+            return
         if len(trace.names) <= LAYOUT_IN_THREAD:
             graph.set_trace(self.state, structure_of(model_of(trace, graph.ascii)))
             return
@@ -57,17 +81,12 @@ class GraphActions(Base):
     @work(thread=True, exclusive=True, group="layout", description="lay out the circuit")  # no repr of the trace
     def _lay_out_in_thread(self, generation: int, trace: Trace, ascii: bool, fit: bool,
                            room: tuple[int, int]) -> None:
-        # The layout allocates ~50,000 objects: no collection until it is done (building.no_gc)
-        with no_gc():
-            structure = structure_of(model_of(trace, ascii))
-            chosen = plan(structure, *room, ascii) if fit and room[0] > 0 else one_to_one(ascii)
-            canvas = draw(structure, chosen.detail, chosen.cuts)
-        self.call_from_thread(self._laid_out, generation, structure, canvas, chosen)
+        self.call_from_thread(self._laid_out, generation, circuit_of(trace, ascii, fit, room))
 
-    def _laid_out(self, generation: int, structure: Structure, canvas: Canvas, chosen: Plan) -> None:
+    def _laid_out(self, generation: int, laid: Laid) -> None:
         if generation != self.generation or self.state is None:
             return  # the program changed meanwhile
-        self.graph.set_trace(self.state, structure, canvas, chosen)
+        self.graph.set_trace(self.state, *laid)
 
     # -- the left column's width, lent to the graph --------------------------------------------------
     def on_graph_planned(self, message: GraphPlanned) -> None:  # named: @on is not collected from a mixin
