@@ -32,6 +32,9 @@ GRAPH_COLOURS = {
 }
 
 
+STYLE_OF = {kind: f"graph--{kind}" for kind in ("name", "gate", "value", "grad", "local", "share", "stub", "uses")}
+
+
 def graph_theme_variables(dark: bool) -> dict[str, str]:
     return {name: pair[0 if dark else 1] for name, pair in GRAPH_COLOURS.items()}
 
@@ -251,7 +254,7 @@ class GraphView(ScrollView, can_focus=True):
         assert st is not None
         if kind in ("wire", "cross", "arrow"):
             return span.text, self._st("graph--wire-hot" if ref in self._hot_wires else "graph--wire")
-        text, style_name, step = span.text, f"graph--{kind}", None
+        text, style_name, step = span.text, STYLE_OF[kind], None
         if kind == "value":
             known, step = st.value_known(ref, k), st.value_step.get(ref)
         elif kind == "grad":
@@ -278,12 +281,11 @@ class GraphView(ScrollView, can_focus=True):
             style = style + self._st("graph--bad")
         if (kind, ref) in self._hot_labels:
             style = style + self._st("graph--hot")
-        pad = span.width - cell_len(text)
-        if pad <= 0:
-            return text, style
+        if known:
+            return text, style  # the span's own text, as wide as its slot
         # a ∂ not yet known (`∂=?`) keeps its wire whole up to the arrow; other labels pad with blanks
         fill = ("-" if self.ascii else "─") if kind == "local" else " "
-        return text + fill * pad, style
+        return text + fill * (span.width - cell_len(text)), style
 
     def name_offset(self, name: str) -> tuple[int, int] | None:
         """Where a node's name is drawn, relative to the panel's content region (for a click), at the
