@@ -28,6 +28,9 @@ PRIORITY = ("next", "previous", "finish_forward", "run_backward", "help", "quit"
             "toggle_fit", "quiz", "find", "presets", "open", "save", "first", "last", "network", "rebuild")
 
 
+ASCII_KEYS = {"←": "<-", "→": "->", "↑": "up", "↓": "down"}
+
+
 class Key(NamedTuple):
     key: str  # the key pressed on a click (Textual's name, e.g. "right")
     display: str  # as shown, e.g. "→"
@@ -95,8 +98,12 @@ class KeysFooter(Widget, can_focus=False):
         palette_key = app.COMMAND_PALETTE_BINDING
         seen: dict[str, Key] = {}
         palette = None
+        ascii = getattr(app, "ascii", False)  # --ascii, or a terminal without box characters or arrows
         for key, (_, binding, enabled, _tip) in self.screen.active_bindings.items():
-            shown = Key(key, app.get_key_display(binding), binding.description, binding.action, enabled)
+            display = app.get_key_display(binding)
+            if ascii:
+                display = ASCII_KEYS.get(display, display)
+            shown = Key(key, display, binding.description, binding.action, enabled)
             if key == palette_key and app.ENABLE_COMMAND_PALETTE:
                 palette = shown
             elif binding.show and binding.action not in seen:
@@ -121,7 +128,8 @@ class KeysFooter(Widget, can_focus=False):
         if palette:
             gap = width - x - cell_len(tail) - 1
             segments.append(Segment(" " * max(0, gap), base))
-            segments.append(Segment("▏", base + self.get_component_rich_style("keys-footer--separator")))
+            bar = "|" if getattr(self.app, "ascii", False) else "▏"
+            segments.append(Segment(bar, base + self.get_component_rich_style("keys-footer--separator")))
             start = x + max(0, gap) + 1
             segments.extend(self._key(palette, base))
             spans.append((start, start + palette.cells, palette))
