@@ -177,3 +177,19 @@ async def test_thousand_nodes_every_node_is_reachable(make_app):
             assert app.selected == name and visible(app, name, "name")
         await pilot.press("end")
         assert visible(app, "a0", "grad")  # the last step, grad(a0), scrolled into view
+
+
+async def test_the_current_node_stays_whole_when_the_step_panel_grows(make_app):
+    """At 80x24 the step panel takes a row more at the end of the forward pass, and the graph a row less:
+    the current node, its value and its gradient's slot stay in view."""
+    app = make_app(big_program(1000))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(500):
+            if app.graph.canvas is not None:
+                break
+            await asyncio.sleep(0.02)
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        last = app.state.step(app.k).target
+        assert all(visible(app, last, kind) for kind in ("name", "value", "grad"))

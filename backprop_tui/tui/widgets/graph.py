@@ -82,6 +82,7 @@ class GraphView(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._pad = (0, 0)  # cells left and above the drawing, where it is smaller than the panel
         self._frame: tuple[int, Style] | None = None
+        self._anchor: str | None = None  # the node last scrolled into view (the step's, or one found)
 
     # -- attributes down ---------------------------------------------------------------------------
     def set_trace(self, state: StepState, structure: Structure, canvas: Canvas | None = None,
@@ -186,6 +187,7 @@ class GraphView(ScrollView, can_focus=True):
         box = self.canvas.boxes.get(name) if self.canvas else None
         if box is None:
             return
+        self._anchor = name
         x0, y0, x1, y1 = box
         region = self.scrollable_content_region
         width, height = region.width or self.size.width, region.height or self.size.height
@@ -202,6 +204,9 @@ class GraphView(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._redraw()
         self._centre()
+        # the panel changes height as the step panel's text does: keep the node last brought into view there
+        if self._anchor is not None:
+            self.scroll_to_node(self._anchor)
 
     def notify_style_update(self) -> None:
         self._styles = {}
