@@ -162,6 +162,16 @@ def snippet_answers(st: StepState) -> list[Content]:
     return lines
 
 
+def needs_rows(widget: Static, height: int) -> bool:
+    """Whether text of `height` rows would be cut by the widget's present height (up to its max-height):
+    then it must be laid out again, whatever height it last asked for (a resize may have changed it)."""
+    rows = widget.content_region.height
+    cap = widget.styles.max_height
+    if cap is not None and cap.is_cells:
+        height = min(height, int(cap.value) - widget.styles.gutter.height)
+    return height > rows
+
+
 class StepPanel(Static):
     """Attributes down: the app calls `show` with the state, k and the selection."""
 
@@ -172,8 +182,9 @@ class StepPanel(Static):
     def show(self, st: StepState | None, k: int, selected: str | None, torch_error: str | None = None) -> None:
         content = describe(st, k, selected, torch_error, self.compound)
         width = max(1, self.content_region.width or 60)
-        height = sum(max(1, -(-len(line) // width)) for line in content.plain.split("\n"))
-        self.update(content, layout=height != self._height)  # a relayout only when the height changes
+        height = content.get_height(self.styles, width)  # wrapped as it will be drawn
+        # a relayout only when the height changes
+        self.update(content, layout=height != self._height or needs_rows(self, height))
         self._height = height
 
 

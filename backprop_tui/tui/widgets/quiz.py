@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Select, Static
 
 from backprop_tui.quiz import CHOICES, Feedback, Quiz
+from backprop_tui.tui.widgets.explain import needs_rows
 
 PLACEHOLDER = "a number: 0.59, 2*3"
 # a styled run never begins with blanks: an SVG screenshot viewer may drop them (`y2= ?`); they go plain
@@ -42,8 +43,8 @@ class Lines(Static):
 
     def set(self, content: Content) -> None:
         width = max(1, self.content_region.width or 40)
-        height = sum(max(1, -(-len(line) // width)) for line in content.plain.split("\n"))
-        self.update(content, layout=height != self._height)
+        height = content.get_height(self.styles, width)  # wrapped as it will be drawn
+        self.update(content, layout=height != self._height or needs_rows(self, height))
         self._height = height
 
 
