@@ -26,6 +26,15 @@ def visible(app, name: str, kind: str) -> bool:
     raise AssertionError(f"no {kind} span for {name}")
 
 
+async def laid_out(app, pilot) -> None:
+    """Wait for a large program's background build and layout."""
+    for _ in range(500):
+        if app.graph.canvas is not None:
+            break
+        await asyncio.sleep(0.02)
+    await pilot.pause()
+
+
 def screen_text(app) -> str:
     return "\n".join(app.graph.render_line(y).text for y in range(app.graph.scrollable_content_region.height))
 
@@ -165,11 +174,7 @@ async def test_ascii_graph(make_app):
 async def test_thousand_nodes_every_node_is_reachable(make_app):
     app = make_app(big_program(1000))
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(500):
-            if app.graph.canvas is not None:
-                break
-            await asyncio.sleep(0.02)
-        await pilot.pause()
+        await laid_out(app, pilot)
         assert len(app.graph.canvas.boxes) == 1000
         for name in ("n899", "a57", "n450"):
             await pilot.press("slash", *name, "enter")
@@ -184,11 +189,7 @@ async def test_the_current_node_stays_whole_when_the_step_panel_grows(make_app):
     the current node, its value and its gradient's slot stay in view."""
     app = make_app(big_program(1000))
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(500):
-            if app.graph.canvas is not None:
-                break
-            await asyncio.sleep(0.02)
-        await pilot.pause()
+        await laid_out(app, pilot)
         await pilot.press("f")
         await pilot.pause()
         last = app.state.step(app.k).target
