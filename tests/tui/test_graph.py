@@ -82,7 +82,11 @@ async def test_gate_level_sigmoid_neuron_fits_whole(make_app, size):
             for name in st.trace.names:
                 assert visible(app, name, "name") and visible(app, name, "value") and visible(app, name, "grad")
         assert "0.731" in screen_text(app)  # f: CS231n's 0.73
-        assert app.query_one("#left").size.width >= 24  # the program and variables stay usable
+        left = app.query_one("#left")
+        assert left.size.width >= 24  # the program and variables stay usable
+        await pilot.press("g")  # statement level fits in one line: the program column gets its width back
+        await settle(app, pilot)
+        assert app.graph.canvas.bands == 1 and left.outer_size.width == size[0] * 34 // 100
 
 
 async def test_seed_chain_at_80x24_keeps_the_panels_readable(make_app):
