@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
 
 from backprop_tui.engine import symbolic as S
 from backprop_tui.engine.step import Step
-from backprop_tui.engine.warnings import LearningWarning, chain_warnings
 from backprop_tui.numbers import agree, full, short
 from backprop_tui.tui.state import StepState
+
+if TYPE_CHECKING:
+    from backprop_tui.engine.warnings import LearningWarning
 
 PHASES = {
     "forward": "compute a value",
@@ -118,6 +121,8 @@ _warned: list = [None, ()]  # (program, its warnings): computed once per program
 def step_warnings(st: StepState, k: int) -> list[LearningWarning]:
     """The warnings (engine.warnings) about step k: a saturated sigmoid or tanh, a relu at or below 0."""
     if _warned[0] is not st.trace.program:
+        from backprop_tui.engine.warnings import chain_warnings  # at the first step, not at start-up
+
         _warned[:] = [st.trace.program, chain_warnings(st.trace)]
     return [w for w in _warned[1] if k - 1 in w.steps]
 
