@@ -78,8 +78,12 @@ def in_background(app, work: Callable[[], object], then: Callable[[object], obje
 class BackgroundBuild(Base):
     build_request = 0  # the newest background build asked for; older results are dropped
     building = False
+    building_text: str | None = None  # the text of the build under way
 
     def build_in_background(self, text: str, check: bool) -> None:
+        if self.building and text == self.building_text:
+            return  # already under way (the editor's change event after a load asks again)
+        self.building_text = text
         self.build_request += 1
         request = self.build_request
         self.building = True

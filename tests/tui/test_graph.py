@@ -198,3 +198,20 @@ async def test_the_current_node_stays_whole_when_the_step_panel_grows(make_app):
         await pilot.pause()
         last = app.state.step(app.k).target
         assert all(visible(app, last, kind) for kind in ("name", "value", "grad"))
+
+
+async def test_a_large_program_opened_is_built_once(make_app):
+    """Loading fills the editor, whose change event (after the debounce) asks for the same build again:
+    that one is not started twice (the second used to discard the first, doubling the open)."""
+    app = make_app(check=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        before = app.build_request
+        app.load_text(big_program(1000))
+        for _ in range(500):
+            if len(app.graph.canvas.boxes) == 1000:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.5)  # past the editor's debounce
+        await pilot.pause()
+        assert app.build_request == before + 1 and len(app.graph.canvas.boxes) == 1000
