@@ -96,6 +96,8 @@ class GraphActions(Base):
         """Narrow the left column (down to LEFT_MIN) when the graph, fitting, would then draw in fewer bands
         or fit at all; else give the column back its width. Decided from the screen's width and the graph's
         height alone, so the resize it causes decides the same again."""
+        if not self.query("#left"):
+            return  # another screen is on top (the network screen): decided again when the chain's is back
         graph, left = self.graph, self.query_one("#left")
         width = self.size.width
         natural = min(LEFT_MAX, max(LEFT_MIN, width * LEFT_SHARE // 100))
