@@ -153,6 +153,10 @@ def draw(st: Structure, detail: Detail = Detail(), cuts: tuple[int, ...] = ()) -
         from backprop_tui.circuit.bands import draw_bands
 
         return draw_bands(st, detail, cuts)
+    from backprop_tui.circuit.lazy import LAZY_FROM, LazyCanvas
+
+    if len(st.layers) >= LAZY_FROM:
+        return LazyCanvas(st, detail)  # spans drawn a chunk of columns at a time, when looked at
     g = Glyphs(detail.ascii)
     t = _Texts(st.model, detail, g)
     rows: list[list[Span]] = [[] for _ in range(st.height)]
@@ -173,14 +177,15 @@ def layer_widths(st: Structure, t: _Texts) -> list[int]:
 
 
 def draw_layers(st: Structure, lo: int, hi: int, x: int, t: _Texts, g: Glyphs, rows: list[list[Span]],
-                boxes: dict[str, tuple[int, int, int, int]]) -> int:
-    """Layers lo..hi-1 from column x, with the gaps between them; the x after the last layer."""
+                boxes: dict[str, tuple[int, int, int, int]], gap_after: bool = False) -> int:
+    """Layers lo..hi-1 from column x, with the gaps between them (and the one after the last, with
+    `gap_after`); the x after the last."""
     plans = gap_plans(st)
     for i in range(lo, hi):
         ports, glyph, stem = _zone_widths(st, st.layers[i], t)
         _draw_layer(st, st.layers[i], x, ports, glyph, stem, t, g, rows, boxes)
         x += ports + glyph + stem
-        if i < hi - 1:
+        if i < hi - 1 or gap_after:
             plans[i].draw(x, g, rows)
             x += plans[i].width
     return x
