@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from rich.cells import cell_len
 
-from backprop_tui.circuit.glyphs import DOWN, LEFT, RIGHT, UP, Glyphs
+from backprop_tui.circuit.gaps import gap_plans
+from backprop_tui.circuit.glyphs import Glyphs
 from backprop_tui.circuit.model import Model
+from backprop_tui.circuit.spans import Span
 from backprop_tui.circuit.structure import Slot, Structure
 from backprop_tui.numbers import short
 
-Ref = str | tuple[str, str]  # a node's name, or an edge (src, dst)
 USES_SHOWN = 2
 
 
@@ -41,14 +41,6 @@ class Detail:
     ascii: bool = False
 
 
-class Span(NamedTuple):
-    x: int
-    text: str  # for a number's label: its text at the end of the trace, which sets the slot's width
-    kind: str  # wire, cross, arrow, gate, name, value, grad, local, share, stub, uses
-    ref: Ref
-    width: int
-
-
 @dataclass
 class Canvas:
     width: int
@@ -56,6 +48,20 @@ class Canvas:
     rows: list[list[Span]]
     starts: list[list[int]] = field(default_factory=list)
     boxes: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # name -> x0, y0, x1, y1
+    # a drawing wrapped in bands (circuit.bands): (first layer, rows added to a structure row) per band
+    shifts: list[tuple[int, int]] = field(default_factory=lambda: [(0, 0)])
+
+    def row_of(self, layer: int, row: int) -> int:
+        """The canvas row of a structure row in `layer` (a band lower down adds its shift)."""
+        shift = 0
+        for first, by in self.shifts:
+            if layer >= first:
+                shift = by
+        return row + shift
+
+    @property
+    def bands(self) -> int:
+        return len(self.shifts)
 
     def spans_between(self, row: int, x0: int, x1: int) -> list[Span]:
         """The spans of `row` that overlap cells [x0, x1)."""
@@ -90,6 +96,8 @@ class _Texts:
     def __init__(self, model: Model, detail: Detail, g: Glyphs) -> None:
         self.m, self.d, self.g = model, detail, g
         self._num: dict[float | None, str] = {}
+        self._local: dict[tuple[str, str], str] = {}  # measured, then drawn: made once
+        self._uses: dict[str, str] = {}
 
     def num(self, v: float | None) -> str:
         got = self._num.get(v)
@@ -104,7 +112,16 @@ class _Texts:
         return self.num(self.m.grads.get(name))
 
     def local(self, src: str, dst: str) -> str:
-        return f"{self.g.partial}={self.num(self.m.local[(dst, src)])}"
+        got = self._local.get((src, dst))
+        if got is None:
+            got = self._local[(src, dst)] = f"{self.g.partial}={self.num(self.m.local[(dst, src)])}"
+        return got
+
+    def uses(self, st: Structure, name: str) -> str:
+        got = self._uses.get(name)
+        if got is None:
+            got = self._uses[name] = uses_text(st, name, self.g)
+        return got
 
     def share(self, src: str, dst: str) -> str:
         return self.num(self.m.share(src, dst))
@@ -129,25 +146,49 @@ def measure(st: Structure, detail: Detail = Detail()) -> int:
     return sum(sum(_zone_widths(st, layer, t)) for layer in st.layers) + sum(p.width for p in gap_plans(st))
 
 
-def draw(st: Structure, detail: Detail = Detail()) -> Canvas:
+def draw(st: Structure, detail: Detail = Detail(), cuts: tuple[int, ...] = ()) -> Canvas:
+    """The drawing at this detail; with `cuts` (layers that begin a new band), wrapped in bands stacked top
+    to bottom (circuit.bands)."""
+    if cuts:
+        from backprop_tui.circuit.bands import draw_bands
+
+        return draw_bands(st, detail, cuts)
+    from backprop_tui.circuit.lazy import LAZY_FROM, LazyCanvas
+
+    if len(st.layers) >= LAZY_FROM:
+        return LazyCanvas(st, detail)  # spans drawn a chunk of columns at a time, when looked at
     g = Glyphs(detail.ascii)
     t = _Texts(st.model, detail, g)
-    plans = gap_plans(st)
     rows: list[list[Span]] = [[] for _ in range(st.height)]
     boxes: dict[str, tuple[int, int, int, int]] = {}
-    x = 0
-    for i, layer in enumerate(st.layers):
-        ports, glyph, stem = _zone_widths(st, layer, t)
-        _draw_layer(st, layer, x, ports, glyph, stem, t, g, rows, boxes)
+    x = draw_layers(st, 0, len(st.layers), 0, t, g, rows, boxes)
+    return finish(Canvas(x, st.height, rows, boxes=boxes))
+
+
+def finish(canvas: Canvas) -> Canvas:
+    for row in canvas.rows:
+        row.sort(key=lambda s: s.x)
+    canvas.starts = [[s.x for s in row] for row in canvas.rows]
+    return canvas
+
+
+def layer_widths(st: Structure, t: _Texts) -> list[int]:
+    return [sum(_zone_widths(st, layer, t)) for layer in st.layers]
+
+
+def draw_layers(st: Structure, lo: int, hi: int, x: int, t: _Texts, g: Glyphs, rows: list[list[Span]],
+                boxes: dict[str, tuple[int, int, int, int]], gap_after: bool = False) -> int:
+    """Layers lo..hi-1 from column x, with the gaps between them (and the one after the last, with
+    `gap_after`); the x after the last."""
+    plans = gap_plans(st)
+    for i in range(lo, hi):
+        ports, glyph, stem = _zone_widths(st, st.layers[i], t)
+        _draw_layer(st, st.layers[i], x, ports, glyph, stem, t, g, rows, boxes)
         x += ports + glyph + stem
-        if i < len(plans):
+        if i < hi - 1 or gap_after:
             plans[i].draw(x, g, rows)
             x += plans[i].width
-    canvas = Canvas(x, st.height, rows, boxes=boxes)
-    for row in rows:
-        row.sort(key=lambda s: s.x)
-    canvas.starts = [[s.x for s in row] for row in rows]
-    return canvas
+    return x
 
 
 def _entering(t: _Texts, src: str, dst: str, drawn: bool) -> str:
@@ -173,7 +214,7 @@ def _zone_widths(st: Structure, layer: list[Slot], t: _Texts) -> tuple[int, int,
             w += cells(t.gate(n.name)) + 3
         glyph = max(glyph, w + 1)
         value = cells(t.value(n.name))
-        uses = uses_text(st, n.name, t.g)
+        uses = t.uses(st, n.name)
         if uses:
             value += 1 + cells(uses)
         stem = max(stem, value + 2, cells(t.grad(n.name)) + 2)
@@ -195,7 +236,7 @@ def _draw_layer(st: Structure, layer: list[Slot], x: int, ports: int, glyph: int
         rows[s.row].append(Span(stem_x, g.h * stem, "wire", n.name, stem))
         value = t.value(n.name)
         rows[s.row - 1].append(Span(stem_x + 1, value, "value", n.name, cells(value)))
-        uses = uses_text(st, n.name, g)
+        uses = t.uses(st, n.name)
         if uses:
             rows[s.row - 1].append(Span(stem_x + 2 + cells(value), uses, "uses", n.name, cells(uses)))
         grad = t.grad(n.name)
@@ -241,116 +282,6 @@ def _draw_ports(st: Structure, s: Slot, x: int, gate_x: int, t: _Texts, g: Glyph
             share = t.share(p.src, s.key)
             w = cells(share)
             rows[p.row + 1].append(Span(label_x + lw - w, share, "share", edge, w))
-
-
-# -- between two columns ----------------------------------------------------------------------------
-def _nets(layer: list[Slot]) -> list[tuple[str, int, list[int]]]:
-    """Per wire leaving this column: its source, its row, and the rows it must reach in the next."""
-    out = []
-    for s in layer:
-        targets = []
-        for c in s.succs:
-            if c.node:
-                targets.extend(p.row for p in c.ports if p.src == s.src and p.drawn)
-            else:
-                targets.append(c.row)
-        if targets:
-            out.append((s.src, s.row, targets))
-    return out
-
-
-@dataclass
-class GapPlan:
-    """The wires between two columns, in cells from the gap's left edge: straight runs and track cells."""
-
-    width: int
-    straight: list[tuple[int, str]]  # (row, src)
-    cells: dict[tuple[int, int], list]  # (row, dx) -> [box flags, or -1 where two wires cross; src]
-
-    def draw(self, x: int, g: Glyphs, rows: list[list[Span]]) -> None:
-        for row, src in self.straight:
-            rows[row].append(Span(x, g.h * self.width, "wire", src, self.width))
-        for (r, c), (flags, src) in self.cells.items():
-            if flags == -1:
-                rows[r].append(Span(x + c, g.cross, "cross", src, 1))
-            else:
-                rows[r].append(Span(x + c, g.box(flags), "wire", src, 1))
-
-
-def gap_plans(st: Structure) -> list[GapPlan]:
-    """One plan per gap; they depend on rows only, not on any text, so they are made once per structure."""
-    plans = getattr(st, "_gap_plans", None)
-    if plans is None:
-        plans = [_plan_gap(st.layers[i]) for i in range(len(st.layers) - 1)]
-        st._gap_plans = plans  # type: ignore[attr-defined]
-    return plans
-
-
-def _plan_gap(layer: list[Slot]) -> GapPlan:
-    nets = _nets(layer)
-    bent = [(src, row, targets) for src, row, targets in nets if any(r != row for r in targets)]
-    columns = _assign_tracks([(min(row, *ts), max(row, *ts)) for _, row, ts in bent])
-    k = max(columns, default=-1) + 1
-    width = 2 * k if k else 2  # a margin, then tracks a cell apart; the ports begin with a wire
-    if k > 1 and _crossings(bent, columns, k, reverse=True) < _crossings(bent, columns, k, reverse=False):
-        columns = [k - 1 - c for c in columns]
-    cells: dict[tuple[int, int], list] = {}
-
-    def mark(r: int, c: int, flags: int, src: str) -> None:
-        cell = cells.get((r, c))
-        if cell is None:
-            cells[(r, c)] = [flags, src]
-        elif cell[1] == src:
-            cell[0] |= flags
-        else:
-            cell[0] = -1  # two wires cross here
-
-    for (src, row, targets), col in zip(bent, columns, strict=True):
-        tx = 1 + 2 * col
-        lo, hi = min(row, *targets), max(row, *targets)
-        for c in range(tx):
-            mark(row, c, LEFT | RIGHT, src)
-        mark(row, tx, LEFT, src)
-        for r in range(lo, hi + 1):
-            mark(r, tx, (UP if r > lo else 0) | (DOWN if r < hi else 0), src)
-        for r in targets:
-            mark(r, tx, RIGHT, src)
-            for c in range(tx + 1, width):
-                mark(r, c, LEFT | RIGHT, src)
-    straight = [(row, src) for src, row, targets in nets if all(r == row for r in targets)]
-    return GapPlan(width, straight, cells)
-
-
-def _assign_tracks(spans: list[tuple[int, int]]) -> list[int]:
-    """Shortest first, each in the first track free over its rows (with a row between): nested wires nest."""
-    taken: list[list[tuple[int, int]]] = []
-    out = [0] * len(spans)
-    for i in sorted(range(len(spans)), key=lambda i: (spans[i][1] - spans[i][0], spans[i][0])):
-        lo, hi = spans[i]
-        for c, used in enumerate(taken):
-            if all(hi < a or lo > b for a, b in used):
-                used.append((lo, hi))
-                out[i] = c
-                break
-        else:
-            taken.append([(lo, hi)])
-            out[i] = len(taken) - 1
-    return out
-
-
-def _crossings(bent: list[tuple[str, int, list[int]]], columns: list[int], k: int, reverse: bool) -> int:
-    cols = [k - 1 - c for c in columns] if reverse else columns
-    count = 0
-    for i, (_, row, targets) in enumerate(bent):
-        for j, (_, row2, targets2) in enumerate(bent):
-            if i == j:
-                continue
-            lo, hi = min(row2, *targets2), max(row2, *targets2)
-            if cols[j] < cols[i] and lo < row < hi:
-                count += 1
-            if cols[j] > cols[i]:
-                count += sum(1 for r in targets if lo < r < hi)
-    return count
 
 
 def plain(canvas: Canvas, row: int) -> str:

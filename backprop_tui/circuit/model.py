@@ -28,13 +28,21 @@ class Node:
     name: str
     index: int  # source order
     inputs: tuple[str, ...]  # the distinct names it reads, in order of first use
-    gate: str  # the gate's text ('' for a leaf)
-    gate_short: str  # the same where room is short: a formula becomes ƒ
+    gate_short: str  # the gate's text where room is short: one operation's symbol, a formula's ƒ
     constant: bool  # no gradient (a const leaf, or computed from constants only)
+    expr: Expr | None = None  # the statement's right-hand side (None for a leaf)
+    ascii: bool = False
 
     @property
     def is_leaf(self) -> bool:
         return not self.inputs
+
+    @property
+    def gate(self) -> str:
+        """The gate's full text ('' for a leaf): written when asked (a fit of 1,000 nodes asks none)."""
+        if self.is_leaf or self.expr is None:
+            return ""
+        return gate_texts(self.expr, self.ascii)[0]
 
 
 @dataclass
@@ -65,10 +73,11 @@ def model_of(trace: Trace, ascii: bool = False) -> Model:
         consumers[loc.wrt].append(loc.of)
         local[(loc.of, loc.wrt)] = loc.value
     nodes = []
+    compound = "f" if ascii else "ƒ"
     for i, a in enumerate(trace.program.assignments):
-        gate, gate_short = gate_texts(a.expr, ascii) if inputs[a.name] else ("", "")
+        short_gate = (_single(a.expr, ascii) or compound) if inputs[a.name] else ""
         constant = trace.grads.get(a.name) is None
-        nodes.append(Node(a.name, i, tuple(inputs[a.name]), gate, gate_short, constant))
+        nodes.append(Node(a.name, i, tuple(inputs[a.name]), short_gate, constant, a.expr, ascii))
     return Model(nodes, {n.name: n for n in nodes}, trace.output, trace.values, trace.grads, local, consumers,
                  ascii)
 

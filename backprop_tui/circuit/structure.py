@@ -57,6 +57,7 @@ class Slot:
     offset_of: dict[str, int] = field(default_factory=dict)  # the same, by the port's source
     pulls: list[tuple[Slot, int, int]] = field(default_factory=list)  # (neighbour, d, weight): it wants
     # its row at neighbour.row + d
+    pull: int = 0  # the pulls' weights, summed
 
 
 @dataclass
@@ -215,7 +216,9 @@ def _ports(st: Structure, by_row: bool) -> None:
         if n.is_leaf:
             continue
         drawn = [src for src in n.inputs if (src, n.name) in wires]
-        if by_row and len(drawn) > 1:
+        if by_row:
+            if len(drawn) < 2:
+                continue  # one wire or none: the same ports as before
             row = {p.src: p.row for p in s.preds}
             drawn.sort(key=row.__getitem__)
         stubbed = [src for src in n.inputs if (src, n.name) not in wires]
@@ -260,6 +263,7 @@ def _pulls(st: Structure) -> None:
             for c in s.succs:
                 pulls.append((c, c.offset_of[s.src] if c.node else 0, weight))
             s.pulls = pulls
+            s.pull = sum(w for _, _, w in pulls)
 
 
 def _stack(st: Structure) -> None:
@@ -286,9 +290,9 @@ def _fit_all(st: Structure, forward: bool) -> None:
 
 def _desired(s: Slot) -> float:
     """The row that would make this slot's wires straight, averaged over its wires."""
-    if not s.pulls:
+    if not s.pull:
         return float(s.row)
-    return sum((o.row + d) * w for o, d, w in s.pulls) / sum(w for _, _, w in s.pulls)
+    return sum((o.row + d) * w for o, d, w in s.pulls) / s.pull
 
 
 def _fit(layer: list[Slot]) -> None:

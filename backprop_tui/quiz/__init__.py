@@ -19,10 +19,26 @@ tui/widgets/quiz.py's QuizPanel):
 7. keep single-letter keys from firing while `panel.input` has the focus (priority bindings).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from backprop_tui.quiz.judge import judge, read_prediction
-from backprop_tui.quiz.network import network_questions
 from backprop_tui.quiz.questions import ALL, CHOICES, PHASES, Question, chain_questions, parse_phases, phases_text
 from backprop_tui.quiz.state import Feedback, Quiz, Score
+
+if TYPE_CHECKING:
+    from backprop_tui.quiz.network import network_questions
+
+
+def __getattr__(name: str) -> object:
+    """network_questions on first use: it brings the network engine and numpy (~0.1 s), which the chain
+    screen's start-up does without."""
+    if name == "network_questions":
+        from backprop_tui.quiz.network import network_questions
+
+        return network_questions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["ALL", "CHOICES", "PHASES", "Feedback", "Question", "Quiz", "Score", "chain_questions", "judge",
            "network_questions", "parse_phases", "phases_text", "read_prediction"]

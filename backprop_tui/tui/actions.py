@@ -6,9 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backprop_tui.errors import BadInput
-from backprop_tui.lang.load import is_network_spec
-from backprop_tui.lang.torch_model.detect import is_model_source
-from backprop_tui.tui.presets import BY_KEY
 
 if TYPE_CHECKING:
     from backprop_tui.tui.app import BackpropApp
@@ -61,7 +58,8 @@ class DialogActions(Base):
             return
         from backprop_tui.files import cannot_open, printable_name, read_bytes
         from backprop_tui.host_files import host_path
-        from backprop_tui.lang.load import decode
+        from backprop_tui.lang.load import decode, is_network_spec
+        from backprop_tui.lang.torch_model.detect import is_model_source
 
         try:
             text = decode(read_bytes(host_path(path, "open"), "SPEC_BYTES", "program or spec"))
@@ -79,6 +77,7 @@ class DialogActions(Base):
         A large spec, or one that reads a CSV file (up to limits.CSV_BYTES), loads in the background."""
         from pathlib import Path as _Path
 
+        from backprop_tui.lang.load import is_network_spec
         from backprop_tui.lang.torch_model.detect import is_model_source
         from backprop_tui.network.spec import parse_spec
         from backprop_tui.tui.building import BACKGROUND_CHARS, in_background
@@ -211,6 +210,8 @@ class DialogActions(Base):
         self.push_screen(PresetPicker(), self.load_preset)
 
     def load_preset(self, key: str | None) -> None:
+        from backprop_tui.tui.presets import BY_KEY
+
         if key in BY_KEY:
             self.replace_program(BY_KEY[key].text, None, f"the example “{BY_KEY[key].title}”")
 

@@ -22,9 +22,8 @@ from backprop_tui.engine.trace import Trace, build_trace
 from backprop_tui.errors import BadInput
 from backprop_tui.lang import parse_program
 from backprop_tui.tui.actions import DialogActions
-from backprop_tui.tui.building import BACKGROUND_CHARS, BackgroundBuild
-from backprop_tui.tui.commands import BackpropCommands
-from backprop_tui.tui.graph_actions import GraphActions
+from backprop_tui.tui.building import PROGRAM_CHARS, BackgroundBuild
+from backprop_tui.tui.graph_actions import GraphActions, Laid
 from backprop_tui.tui.messages import CheckDone, NodeSelected
 from backprop_tui.tui.presets import SEED_CHAIN
 from backprop_tui.tui.quiz_actions import QuizActions
@@ -34,7 +33,6 @@ from backprop_tui.tui.widgets.editor import ErrorLine, ProgramEditor
 from backprop_tui.tui.widgets.explain import StatusLine, StepPanel
 from backprop_tui.tui.widgets.footer import KeysFooter
 from backprop_tui.tui.widgets.graph import GraphView
-from backprop_tui.tui.widgets.quiz import QuizPanel
 from backprop_tui.tui.widgets.table import VariableTable
 
 Checker = Callable[[Trace], Trace]
@@ -58,10 +56,16 @@ class ChainScreen(Screen):
             event.refresh_styles = False
 
 
+def _commands():  # the palette's provider, imported when the palette first opens
+    from backprop_tui.tui.commands import BackpropCommands
+
+    return BackpropCommands
+
+
 class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, DialogActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
-    COMMANDS = App.COMMANDS | {BackpropCommands}
+    COMMANDS = App.COMMANDS | {_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right,n", "next", "Next", priority=True),
         Binding("left,p", "previous", "Prev", priority=True),
@@ -119,7 +123,7 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
             with Vertical(id="right"):
                 yield GraphView(id="graph", ascii=self.ascii)
                 yield StepPanel(id="step")
-                yield QuizPanel(id="quiz")
+                yield from self.quiz_compose()
         yield StatusLine(id="status")
         yield KeysFooter()
 
@@ -131,13 +135,15 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
             self.screen.add_class("-ascii")
         self.query_one("#editor").border_title = "program"
         self.query_one("#table").border_title = "variables"
-        self.query_one("#step").border_title = "step"
+        step = self.query_one(StepPanel)
+        step.border_title = "step"
+        step.compound = self.graph.drawn_compound  # the step panel writes out what a ƒ gate stands for
         self.title_graph()
         self.graph.focus()  # the app opens on the graph, not the editor
         self.rebuild(check=False)
         if self.startup_error:
             self.error_line.show(self.startup_error)
-        if self.quiz.on:
+        if self._quiz is not None and self._quiz.on:
             self.quiz_panel.input.focus()  # --quiz: enter starts, typing answers
         if self.startup_network:
             self.open_network(*self.startup_network)
@@ -186,7 +192,7 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
             self._debounce.stop()
             self._debounce = None
         text = self.editor.text
-        if len(text) > BACKGROUND_CHARS:
+        if len(text) > PROGRAM_CHARS:
             self.build_in_background(text, check)
             return False
         self.build_request += 1  # a background build still running is now out of date
@@ -207,14 +213,15 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
             self.request_check()
         return True
 
-    def install(self, trace: Trace) -> None:
+    def install(self, trace: Trace, laid: Laid | None = None) -> None:
+        """Show a new trace; `laid`: its circuit, when a thread has laid it out already."""
         self.generation += 1
         self.quiz_load(trace)
         self.state = self.step_state(trace)
         self.k = min(self.k, self.state.n)
         if self.selected not in trace.values:
             self.selected = None
-        self.lay_out(trace)
+        self.lay_out(trace, laid)
         self.query_one(VariableTable).set_state(self.state)
         self.refresh_views()
 

@@ -1,16 +1,18 @@
 """Building a large program off the event loop (a mixin of BackpropApp), so the app paints and answers
 ctrl+q while it parses, derives and lays out (a 20,000-statement program takes seconds).
 
-Small programs build at once, as before (tests and typing stay synchronous). A large one builds in a
-daemon thread: a plain thread, not Textual's thread worker, whose executor would keep the process alive
-until the build finished after the user quit. Only the newest request's result is installed.
+Small programs build at once, as before (tests and typing stay synchronous). A program of more than
+PROGRAM_CHARS builds in a daemon thread: a plain thread, not Textual's thread worker, whose executor would
+keep the process alive until the build finished after the user quit. Only the newest request's result is
+installed. The thread holds garbage collection off while it allocates (no_gc).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from backprop_tui.errors import BadInput
@@ -22,18 +24,38 @@ if TYPE_CHECKING:
 else:
     Base = object
 
-# programs of more characters than this build in the background (~1,000 statements: ~0.3 s to build)
+# a spec of more characters than this loads in the background; a program that long says it is building
 BACKGROUND_CHARS = 30_000
+# a program of more characters than this builds in the background: ~200 statements, ~30 ms to parse and
+# derive on the UI thread, under the 50 ms a frame may take (bench/open_time.py's 1,000 nodes: 24,000)
+PROGRAM_CHARS = 5_000
 
 
-def build_parts(text: str, for_level: Callable[[object], object]):
-    """(program, trace at the graph's level) of a program text, or raises BadInput: the pure part of a
-    rebuild, safe in a thread (the circuit's layout then runs in its own thread: graph_actions.lay_out)."""
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Garbage collection off while a thread allocates a program's worth of objects: each burst would start
+    a collection that walks every object of the process with the GIL held (a frame of 100 ms and more on
+    the UI thread). Collection is process-wide; the previous state comes back at the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def build_parts(text: str, for_level: Callable[[object], object], lay_out: Callable[[object], object]):
+    """(program, trace at the graph's level, its circuit laid out) of a program text, or raises BadInput:
+    the pure part of a rebuild, safe in a thread; one thread does it all, so the UI thread only installs
+    the result and paints it."""
     from backprop_tui.engine.trace import build_trace
     from backprop_tui.lang import parse_program
 
-    program = parse_program(text)
-    return program, build_trace(for_level(program))
+    with no_gc():
+        program = parse_program(text)
+        trace = build_trace(for_level(program))
+    return program, trace, lay_out(trace)
 
 
 def in_background(app, work: Callable[[], object], then: Callable[[object], object]) -> None:
@@ -56,14 +78,20 @@ def in_background(app, work: Callable[[], object], then: Callable[[object], obje
 class BackgroundBuild(Base):
     build_request = 0  # the newest background build asked for; older results are dropped
     building = False
+    building_text: str | None = None  # the text of the build under way
 
     def build_in_background(self, text: str, check: bool) -> None:
+        if self.building and text == self.building_text:
+            return  # already under way (the editor's change event after a load asks again)
+        self.building_text = text
         self.build_request += 1
         request = self.build_request
         self.building = True
-        lines = text.count("\n") + 1
-        self.error_line.show(f"building the program ({lines:,} lines)… the app stays usable; ctrl+q quits")
-        in_background(self, lambda: build_parts(text, self.program_for_level),
+        if len(text) > BACKGROUND_CHARS:  # a build of a second or more: say so
+            lines = text.count("\n") + 1
+            self.error_line.show(f"building the program ({lines:,} lines)… the app stays usable; ctrl+q quits")
+        for_level, lay_out = self.program_for_level, self.layout_job()
+        in_background(self, lambda: build_parts(text, for_level, lay_out),
                       lambda result: self._built(request, text, check, result))
 
     def _built(self, request: int, text: str, check: bool, result: object) -> None:
@@ -73,9 +101,9 @@ class BackgroundBuild(Base):
         if isinstance(result, BadInput):
             self.error_line.show(str(result))
             return
-        program, trace = result  # type: ignore[misc]
+        program, trace, laid = result  # type: ignore[misc]
         self.error_line.show(None)
         self.text, self.program = text, program
-        self.install(trace)
+        self.install(trace, laid)
         if check or self._painted:  # at start-up the check waits for the first paint; that has passed
             self.request_check()

@@ -1,18 +1,22 @@
 """The graph's part of the app: laying out the circuit (in a thread for large programs), the level
-toggle `g` (statement / gate level) and the fit toggle `z` (a mixin of BackpropApp)."""
+toggle `g` (statement / gate level), the fit toggle `z`, and lending the graph the left column's spare
+width when that lets it fit (a mixin of BackpropApp)."""
 
 from __future__ import annotations
 
-import gc
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import work
 
-from backprop_tui.circuit import Canvas, Detail, Structure, draw, model_of, structure_of
-from backprop_tui.circuit.canvas import measure
+from backprop_tui.circuit import Canvas, Structure, draw, model_of, structure_of
+from backprop_tui.circuit.bands import MAX_LAYERS
+from backprop_tui.circuit.fit import Plan, one_to_one, plan
 from backprop_tui.engine.trace import Trace, build_trace
 from backprop_tui.lang.program import Program
-from backprop_tui.tui.widgets.graph import LADDER, graph_theme_variables
+from backprop_tui.tui.building import no_gc
+from backprop_tui.tui.messages import GraphPlanned
+from backprop_tui.tui.widgets.graph import graph_theme_variables
 
 if TYPE_CHECKING:
     from backprop_tui.tui.app import BackpropApp
@@ -22,7 +26,22 @@ else:
     Base = object
 
 LAYOUT_IN_THREAD = 200  # nodes: a larger program is laid out in a thread while the screen keeps drawing
+# the left column (program and variables): app.tcss gives it 34% of the width, 24 to 48 cells; it lends the
+# graph down to its 24 cells when the graph then fits in fewer bands (or at all)
+LEFT_SHARE, LEFT_MIN, LEFT_MAX = 34, 24, 48
 LEVELS = {"statement": "statements", "gate": "gates"}
+
+
+Laid = tuple[Structure, Canvas, Plan]  # a circuit, its drawing, and the fit plan it was drawn to
+
+
+def circuit_of(trace: Trace, ascii: bool, fit: bool, room: tuple[int, int]) -> Laid:
+    """The circuit of a trace, drawn to fit `room` (the graph's content width and height) or 1:1. Pure:
+    runs in a thread. It allocates ~50,000 objects for 1,000 nodes: no collection meanwhile (no_gc)."""
+    with no_gc():
+        structure = structure_of(model_of(trace, ascii))
+        chosen = plan(structure, *room, ascii) if fit and room[0] > 0 else one_to_one(ascii)
+        return structure, draw(structure, chosen.detail, chosen.cuts), chosen
 
 
 class GraphActions(Base):
@@ -38,40 +57,64 @@ class GraphActions(Base):
             return atomize(program)
         return program
 
-    def lay_out(self, trace: Trace) -> None:
-        """Give the graph this trace's circuit: at once when small, else from a thread."""
+    def layout_job(self) -> Callable[[Trace], Laid]:
+        """A trace's circuit with the graph's present settings, as a function safe in a thread (a large
+        program's build lays it out in its own thread: building.build_parts)."""
+        graph = self.graph
+        ascii, fit, room = graph.ascii, graph.fit, graph.room()
+        return lambda trace: circuit_of(trace, ascii, fit, room)
+
+    def lay_out(self, trace: Trace, laid: Laid | None = None) -> None:
+        """Give the graph this trace's circuit: the one a thread has `laid` out already, else at once when
+        small, else from a thread."""
         graph = self.graph
         self.title_graph()
+        if laid is not None:
+            graph.set_trace(self.state, *laid)
+            return
         if len(trace.names) <= LAYOUT_IN_THREAD:
             graph.set_trace(self.state, structure_of(model_of(trace, graph.ascii)))
             return
         graph.set_waiting(f"laying out {len(trace.names):,} nodes…")
-        room = graph.scrollable_content_region.width or graph.size.width
-        self._lay_out_in_thread(self.generation, trace, graph.ascii, graph.fit, room)
+        self._lay_out_in_thread(self.generation, trace, graph.ascii, graph.fit, graph.room())
 
     @work(thread=True, exclusive=True, group="layout", description="lay out the circuit")  # no repr of the trace
-    def _lay_out_in_thread(self, generation: int, trace: Trace, ascii: bool, fit: bool, room: int) -> None:
-        # The layout allocates ~50,000 objects; each allocation burst would start a garbage collection that
-        # walks every object of the process with the GIL held (a frame of hundreds of ms), so collection
-        # waits until the layout is done.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            structure = structure_of(model_of(trace, ascii))
-            ladder = [Detail(d.digits, d.full_gates, ascii) for d in LADDER]
-            detail = ladder[0]
-            if fit:
-                detail = next((d for d in ladder if measure(structure, d) <= room), ladder[-1])
-            canvas = draw(structure, detail)
-        finally:
-            if was_enabled:
-                gc.enable()
-        self.call_from_thread(self._laid_out, generation, structure, canvas, detail)
+    def _lay_out_in_thread(self, generation: int, trace: Trace, ascii: bool, fit: bool,
+                           room: tuple[int, int]) -> None:
+        self.call_from_thread(self._laid_out, generation, circuit_of(trace, ascii, fit, room))
 
-    def _laid_out(self, generation: int, structure: Structure, canvas: Canvas, detail: Detail) -> None:
+    def _laid_out(self, generation: int, laid: Laid) -> None:
         if generation != self.generation or self.state is None:
             return  # the program changed meanwhile
-        self.graph.set_trace(self.state, structure, canvas, detail)
+        self.graph.set_trace(self.state, *laid)
+
+    # -- the left column's width, lent to the graph --------------------------------------------------
+    def on_graph_planned(self, message: GraphPlanned) -> None:  # named: @on is not collected from a mixin
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Narrow the left column (down to LEFT_MIN) when the graph, fitting, would then draw in fewer bands
+        or fit at all; else give the column back its width. Decided from the screen's width and the graph's
+        height alone, so the resize it causes decides the same again."""
+        if not self.query("#left"):
+            return  # another screen is on top (the network screen): decided again when the chain's is back
+        graph, left = self.graph, self.query_one("#left")
+        width = self.size.width
+        natural = min(LEFT_MAX, max(LEFT_MIN, width * LEFT_SHARE // 100))
+        target = natural
+        st, (_, height) = graph.structure, graph.room()
+        chrome = graph.outer_size.width - graph.scrollable_content_region.width  # border (and scrollbar)
+        if graph.fit and st is not None and height > 0 and len(st.layers) <= MAX_LAYERS and natural > LEFT_MIN:
+            usual = plan(st, width - natural - chrome, height, graph.ascii)
+            if usual.cuts or not usual.fits:
+                widest = plan(st, width - LEFT_MIN - chrome, height, graph.ascii)
+                if widest.rank() < usual.rank():
+                    target = max(LEFT_MIN, width - chrome - widest.width)
+        if target == natural:
+            if left.styles.has_rule("width"):
+                left.styles.width = None  # back to app.tcss's share
+        elif left.styles.width is None or left.outer_size.width != target:
+            left.styles.width = target
 
     def title_graph(self) -> None:
         graph = self.graph
@@ -111,6 +154,7 @@ class GraphActions(Base):
     # -- z: fit / 1:1 --------------------------------------------------------------------------------
     def action_toggle_fit(self) -> None:
         fit = self.graph.toggle_fit()
+        self.fit_columns()
         self.title_graph()
         self.notify("fit: the most compact drawing that fits the panel" if fit else
                     "1:1: every formula and 4 significant digits; scroll to see the rest", timeout=3)

@@ -9,13 +9,13 @@ from pathlib import Path
 
 def read_source(path: str | None) -> tuple[str, str | None, str | None]:
     """(text, path to save to, error to show): a bad file still opens the app, with the error inline."""
-    from backprop_tui.errors import BadInput
-    from backprop_tui.files import cannot_open, read_bytes
-    from backprop_tui.lang.load import decode
     from backprop_tui.tui.presets import SEED_CHAIN
 
     if path is None:
         return SEED_CHAIN, None, None
+    from backprop_tui.errors import BadInput
+    from backprop_tui.files import cannot_open, read_bytes
+    from backprop_tui.lang.load import decode
     try:
         text = decode(read_bytes(path, "SPEC_BYTES", "program or spec"))
     except BadInput as err:
@@ -64,8 +64,6 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
     try:
         import asyncio
 
-        from backprop_tui.lang.load import is_network_spec
-        from backprop_tui.lang.torch_model.detect import is_model_source
         from backprop_tui.tui.app import BackpropApp
         from backprop_tui.tui.presets import SEED_CHAIN
 
@@ -73,8 +71,12 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
         if path == "-" and screenshot is None:
             _stdin_from_terminal()
         network = None
-        if path is not None and error is None and (is_network_spec(path, text) or is_model_source(text)):
-            network, text, save_path = (path, text), SEED_CHAIN, None
+        if path is not None and error is None:  # the readers are imported only when there is a file
+            from backprop_tui.lang.load import is_network_spec
+            from backprop_tui.lang.torch_model.detect import is_model_source
+
+            if is_network_spec(path, text) or is_model_source(text):
+                network, text, save_path = (path, text), SEED_CHAIN, None
         if not ascii and screenshot is None:
             from backprop_tui.circuit.glyphs import terminal_cannot_draw_boxes
 

@@ -23,3 +23,9 @@ class NodeSelected(Message):
     """A node was clicked (or found with `/`)."""
 
     name: str
+
+
+@dataclass
+class GraphPlanned(Message):
+    """The graph chose how to draw itself at its size (circuit.fit): the app may lend it the left column's
+    spare width (GraphActions.fit_columns)."""

@@ -64,8 +64,9 @@ def _wired(st: Structure, canvas: Canvas, src: str, dst: str) -> bool:
     """The cell just left of the port's entering wire carries src's wire (a track, a run or a crossing)."""
     node = st.slots[dst]
     port = next(p for p in node.ports if p.src == src)
-    entering = next(s for s in canvas.rows[port.row] if s.kind == "wire" and s.ref == (src, dst))
-    before = canvas.at(port.row, entering.x - 1)
+    row = canvas.row_of(node.layer, port.row)  # a band lower down is shifted (circuit.bands)
+    entering = next(s for s in canvas.rows[row] if s.kind == "wire" and s.ref == (src, dst))
+    before = canvas.at(row, entering.x - 1)
     return before is not None and before.ref == src and before.kind in ("wire", "cross")
 
 
@@ -191,3 +192,26 @@ def test_thousand_nodes_is_deterministic(thousand):
     _trace, _, canvas = thousand
     again = draw(structure_of(model_of(build_trace(parse_program(big_program(1000))))))
     assert again.rows == canvas.rows and again.boxes == canvas.boxes
+
+
+def test_a_long_drawing_drawn_a_chunk_at_a_time_is_the_same_drawing(thousand):
+    """draw() gives a 900-column drawing as a LazyCanvas: its boxes, any window of spans, and all its rows
+    are those of the drawing made at once."""
+    from backprop_tui.circuit.canvas import _Texts, draw_layers, finish
+    from backprop_tui.circuit.glyphs import Glyphs
+    from backprop_tui.circuit.lazy import LazyCanvas
+
+    _, st, lazy = thousand
+    assert isinstance(lazy, LazyCanvas)
+    detail = Detail()
+    rows: list = [[] for _ in range(st.height)]
+    boxes: dict = {}
+    width = draw_layers(st, 0, len(st.layers), 0, _Texts(st.model, detail, Glyphs()), Glyphs(), rows, boxes)
+    whole = finish(Canvas(width, st.height, rows, boxes=boxes))
+    fresh = draw(st, detail)
+    assert fresh.boxes == whole.boxes and fresh.width == whole.width
+    for x0 in (0, 7_000, whole.width - 60):  # windows drawn before anything else is
+        for r in range(st.height):
+            assert fresh.spans_between(r, x0, x0 + 60) == whole.spans_between(r, x0, x0 + 60)
+    assert fresh.rows == whole.rows
+

@@ -35,7 +35,9 @@ async def open_network(app, pilot) -> NetworkScreen:  # type: ignore[no-untyped-
 async def palette_titles(app, screen) -> list[str]:  # type: ignore[no-untyped-def]
     """What the palette lists on `screen`: the app's providers and the screen's own (not Textual's system)."""
     titles = []
-    for cls in (app.COMMANDS | screen.COMMANDS) & {BackpropCommands, NetworkCommands}:
+    sources = app.COMMANDS | screen.COMMANDS  # a provider, or a function returning one (imported late)
+    providers = {s if isinstance(s, type) else s() for s in sources}
+    for cls in providers & {BackpropCommands, NetworkCommands}:
         async for hit in cls(screen).discover():
             titles.append(str(hit.display))
     return titles

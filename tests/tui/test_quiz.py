@@ -142,7 +142,7 @@ async def test_q_toggles_escape_leaves_and_the_place_is_kept(make_app):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         await pilot.press(*["n"] * Y1)
-        assert not app.query_one(QuizPanel).display and app.state.value_known("y1", Y1)
+        assert not app.query(QuizPanel) and app.state.value_known("y1", Y1)  # composed when first needed
         await pilot.press("q")  # the quiz starts here: the current step is asked
         assert app.query_one(QuizPanel).display and isinstance(app.focused, Input)
         assert not app.state.value_known("y1", Y1) and app.state.value_known("w1", Y1)

@@ -37,7 +37,7 @@ When a name is used more than once (fan-out), one term per use is added up: `gra
   backward pass has reached it. `?` is not known yet at this step; `—` a constant (no gradient).
 - `∂=2` where a wire enters its gate: that edge's **local derivative** (`d=2` in `--ascii`).
 - A gate shows its operation (`+`, `×`, `exp`, `1/x`, `+1`), or a short formula; `ƒ` is a statement of
-  several operations (its formula is in the step panel; `g` shows its gates).
+  several operations (the step panel writes it out at each step about it; `g` shows its gates).
 - **Fan-out**: where a value feeds several gates, the stem carries the summed gradient and each branch,
   below its `∂`, its own share `grad(use)·∂use/∂name`: gradients add at a fork.
 - **Far uses**: a use more than 4 columns away, or beyond a value's 4 nearest uses, is a stub at the
@@ -47,9 +47,12 @@ When a name is used more than once (fan-out), one term per use is added up: `gra
   The current step is highlighted (bold, underlined); click a node, or find it with `/`, to select it.
 - `g`: statement level (one node per statement) / gate level (one node per operation, named
   `y.1, y.2, …`). A statement step shows as its last gate step; a gate step as its statement's step.
-- `z`: fit (the most compact drawing that fits the panel; it scrolls if even that is too large) / 1:1
-  (every formula, 4 significant digits). Arrows and `n`/`p` step; scroll the graph with the mouse
-  wheel, `up`/`down`, `pageup`/`pagedown`, `shift`+wheel sideways.
+- `z`: fit / 1:1. Fit draws the circuit whole in the panel if it can: every formula and 4 digits where
+  there is room, else `ƒ` gates and 3 digits; a circuit still too wide wraps into bands, top to bottom,
+  each wire running on past a band's end and back under it into the next; the program column narrows
+  when that saves a band. Only what cannot fit even so scrolls. 1:1: every formula, 4 significant
+  digits, one band. Arrows and `n`/`p` step; scroll the graph with the mouse wheel, `up`/`down`,
+  `pageup`/`pagedown`, `shift`+wheel sideways.
 
 **Quiz mode** (`q`). Each number is hidden until you type a prediction in the quiz panel: a number or
 arithmetic (`2*3`, `1/4`). Right (within 0.1%, or the answer rounded to the digits you typed, at least 2):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 from textual.widgets import Static
 
+from backprop_tui.engine import symbolic as S
 from backprop_tui.engine.step import Step
-from backprop_tui.engine.warnings import LearningWarning, chain_warnings
 from backprop_tui.numbers import full, short
 from backprop_tui.tui.state import StepState
+
+if TYPE_CHECKING:
+    from backprop_tui.engine.warnings import LearningWarning
 
 PHASES = {
     "forward": "compute a value",
@@ -38,7 +44,10 @@ def verdict(step: Step, checked: bool, torch_error: str | None) -> Content:
     return Content.styled("… pending (torch is checking)", "$warning") if not checked else Content("")
 
 
-def describe(st: StepState | None, k: int, selected: str | None, torch_error: str | None = None) -> Content:
+def describe(st: StepState | None, k: int, selected: str | None, torch_error: str | None = None,
+             compound: Callable[[str], bool] | None = None) -> Content:
+    """The step panel's text at k. `compound(name)`: whether the graph draws that node's gate as `ƒ`;
+    the statements behind the ƒ gates of this step are then written out."""
     if st is None:
         return Content("No program yet.")
     step = st.step(k)
@@ -48,12 +57,15 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         parts.append(Content(START))
     else:
         head = Content.styled(f"{step.phase.upper()} · step {k} of {st.n}", "bold $accent")
-        parts.append(head + Content.styled(f" · {PHASES.get(step.phase, step.phase)}", "dim"))
+        # blanks between styled runs stay unstyled: an SVG screenshot's viewer may drop a run's leading blanks
+        parts.append(head + Content(" ") + Content.styled(f"· {PHASES.get(step.phase, step.phase)}", "dim"))
         if st.hides(step):  # quiz mode: the number waits for the learner's prediction
-            parts.append(Content.styled(f"{step.label} = ?", "bold") + Content.styled("  predict it below", "$warning"))
+            parts.append(Content.styled(f"{step.label} = ?", "bold") + Content("  ")
+                         + Content.styled("predict it below", "$warning"))
             parts.extend(_selected(st, k, selected))
             return Content("\n").join(parts)
         parts.append(Content.styled(step.formula, "bold"))
+        parts.extend(compound_lines(st, step, compound))
         if len(step.terms) > 1:
             parts.append(Content(f"fan-out: {step.target} is used {len(step.terms)} times; the chain rule "
                                  "adds one term per use"))
@@ -83,6 +95,26 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
     return Content("\n").join(parts)
 
 
+COMPOUND_SHOWN = 3
+
+
+def compound_lines(st: StepState, step: Step, compound: Callable[[str], bool] | None) -> list[Content]:
+    """`ƒ is y1's statement: y1 = x·w1 + b1`, for each node of this step whose gate the graph draws as ƒ
+    (a formula too long for the gate, or a fit too tight for it): the step's node (forward, local), or
+    the uses whose gradients it sums (backward)."""
+    if compound is None:
+        return []
+    nodes = [of for of, _, _ in step.terms] if step.phase == "backward" else [step.target]
+    program = st.trace.program
+    out = []
+    for name in dict.fromkeys(nodes):
+        if len(out) == COMPOUND_SHOWN or name not in program.index or not compound(name):  # type: ignore[attr-defined]
+            continue
+        text = S.render(program.get(name).expr, budget=200) or "a long formula (see the program)"
+        out.append(Content.styled(f"ƒ is {name}'s statement: {name} = {text}", "dim"))
+    return out
+
+
 def _selected(st: StepState, k: int, selected: str | None) -> list[Content]:
     if selected is None or selected not in st.trace.values:
         return []
@@ -105,6 +137,8 @@ _warned: list = [None, ()]  # (program, its warnings): computed once per program
 def step_warnings(st: StepState, k: int) -> list[LearningWarning]:
     """The warnings (engine.warnings) about step k: a saturated sigmoid or tanh, a relu at or below 0."""
     if _warned[0] is not st.trace.program:
+        from backprop_tui.engine.warnings import chain_warnings  # at the first step, not at start-up
+
         _warned[:] = [st.trace.program, chain_warnings(st.trace)]
     return [w for w in _warned[1] if k - 1 in w.steps]
 
@@ -158,16 +192,29 @@ def snippet_answers(st: StepState) -> list[Content]:
     return lines
 
 
+def needs_rows(widget: Static, height: int) -> bool:
+    """Whether text of `height` rows would be cut by the widget's present height (up to its max-height):
+    then it must be laid out again, whatever height it last asked for (a resize may have changed it)."""
+    rows = widget.content_region.height
+    cap = widget.styles.max_height
+    if cap is not None and cap.is_cells:
+        height = min(height, int(cap.value) - widget.styles.gutter.height)
+    return height > rows
+
+
 class StepPanel(Static):
     """Attributes down: the app calls `show` with the state, k and the selection."""
 
     _height = -1
 
+    compound: Callable[[str], bool] | None = None  # set by the app: the graph draws this node's gate as ƒ
+
     def show(self, st: StepState | None, k: int, selected: str | None, torch_error: str | None = None) -> None:
-        content = describe(st, k, selected, torch_error)
+        content = describe(st, k, selected, torch_error, self.compound)
         width = max(1, self.content_region.width or 60)
-        height = sum(max(1, -(-len(line) // width)) for line in content.plain.split("\n"))
-        self.update(content, layout=height != self._height)  # a relayout only when the height changes
+        height = content.get_height(self.styles, width)  # wrapped as it will be drawn
+        # a relayout only when the height changes
+        self.update(content, layout=height != self._height or needs_rows(self, height))
         self._height = height
 
 

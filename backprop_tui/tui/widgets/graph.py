@@ -21,8 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from backprop_tui.circuit import Canvas, Detail, Span, Structure, draw
-from backprop_tui.circuit.canvas import measure
-from backprop_tui.tui.messages import NodeSelected
+from backprop_tui.circuit.fit import Plan, one_to_one, plan
+from backprop_tui.tui.messages import GraphPlanned, NodeSelected
 from backprop_tui.tui.state import StepState
 
 # (dark theme, light theme): distinct from $success (✓), $warning (pending), $accent (the current step)
@@ -31,8 +31,9 @@ GRAPH_COLOURS = {
     "graph-grad": ("#c792ea", "#7a3db8"),
     "graph-local": ("#e5c07b", "#8a6100"),
 }
-# from the most to the least said: the first that fits the panel is drawn in fit mode
-LADDER = (Detail(4, True), Detail(4, False), Detail(3, False))
+
+
+STYLE_OF = {kind: f"graph--{kind}" for kind in ("name", "gate", "value", "grad", "local", "share", "stub", "uses")}
 
 
 def graph_theme_variables(dark: bool) -> dict[str, str]:
@@ -72,6 +73,7 @@ class GraphView(ScrollView, can_focus=True):
         self.structure: Structure | None = None
         self.canvas: Canvas | None = None
         self.detail: Detail | None = None
+        self.cuts: tuple[int, ...] = ()  # the columns that begin a band (circuit.bands); () one band
         self.state: StepState | None = None
         self.k = 0
         self.selected: str | None = None
@@ -82,15 +84,17 @@ class GraphView(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._pad = (0, 0)  # cells left and above the drawing, where it is smaller than the panel
         self._frame: tuple[int, Style] | None = None
+        self._anchor: str | None = None  # the node last scrolled into view (the step's, or one found)
 
     # -- attributes down ---------------------------------------------------------------------------
     def set_trace(self, state: StepState, structure: Structure, canvas: Canvas | None = None,
-                  detail: Detail | None = None) -> None:
-        """A new circuit (with its drawing, when a thread has made it already)."""
+                  chosen: Plan | None = None) -> None:
+        """A new circuit (with its drawing and the plan it follows, when a thread has made it already)."""
         self.state, self.structure = state, structure
         if self.selected not in structure.slots:
             self.selected = None
-        self.canvas, self.detail = canvas, detail
+        self.canvas = canvas
+        self.detail, self.cuts = (chosen.detail, chosen.cuts) if chosen else (None, ())
         self._redraw(choose=canvas is None)
         self.show(min(self.k, state.n))
 
@@ -111,28 +115,29 @@ class GraphView(ScrollView, can_focus=True):
         self.show(self.k)
         return self.fit
 
-    def _choose_detail(self) -> Detail:
-        ladder = [Detail(d.digits, d.full_gates, self.ascii) for d in LADDER]
-        if not self.fit or self.structure is None:
-            return ladder[0]
-        room = self.scrollable_content_region.width or self.size.width
-        if room <= 0:
-            return ladder[0]
-        for detail in ladder:
-            if measure(self.structure, detail) <= room:
-                return detail
-        return ladder[-1]
+    def room(self) -> tuple[int, int]:
+        """The cells the drawing may take: the content region (0, 0 before the first layout)."""
+        region = self.scrollable_content_region
+        return region.width or self.size.width, region.height or self.size.height
+
+    def _choose_plan(self) -> Plan:
+        width, height = self.room()
+        if not self.fit or self.structure is None or width <= 0:
+            return one_to_one(self.ascii)
+        return plan(self.structure, width, height, self.ascii)
 
     def _redraw(self, choose: bool = True) -> None:
         if self.structure is None:
             return
-        detail = self._choose_detail() if choose or self.detail is None else self.detail
-        if detail != self.detail or self.canvas is None:
-            self.detail = detail
-            self.canvas = draw(self.structure, detail)
+        chosen = self._choose_plan() if choose or self.detail is None else Plan(self.detail, self.cuts)
+        if (chosen.detail, chosen.cuts) != (self.detail, self.cuts) or self.canvas is None:
+            self.detail, self.cuts = chosen.detail, chosen.cuts
+            self.canvas = draw(self.structure, chosen.detail, chosen.cuts)
         self.virtual_size = Size(self.canvas.width, self.canvas.height)
         self._centre()
         self.refresh()
+        if self.room()[0] > 0:
+            self.post_message(GraphPlanned())
 
     def _centre(self) -> None:
         """A drawing smaller than the panel sits in its middle."""
@@ -163,6 +168,13 @@ class GraphView(ScrollView, can_focus=True):
                 self.scroll_to_node(target)
         self.refresh()
 
+    def drawn_compound(self, name: str) -> bool:
+        """Whether this node's gate is drawn as `ƒ` (a statement's formula that does not fit its gate)."""
+        node = self.structure.model.by_name.get(name) if self.structure else None
+        if node is None or node.is_leaf or self.detail is None:
+            return False
+        return (node.gate if self.detail.full_gates else node.gate_short) in ("ƒ", "f")
+
     def _inputs(self, name: str) -> tuple[str, ...]:
         node = self.structure.model.by_name.get(name) if self.structure else None
         return node.inputs if node else ()
@@ -177,6 +189,7 @@ class GraphView(ScrollView, can_focus=True):
         box = self.canvas.boxes.get(name) if self.canvas else None
         if box is None:
             return
+        self._anchor = name
         x0, y0, x1, y1 = box
         region = self.scrollable_content_region
         width, height = region.width or self.size.width, region.height or self.size.height
@@ -193,6 +206,9 @@ class GraphView(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._redraw()
         self._centre()
+        # the panel changes height as the step panel's text does: keep the node last brought into view there
+        if self._anchor is not None:
+            self.scroll_to_node(self._anchor)
 
     def notify_style_update(self) -> None:
         self._styles = {}
@@ -245,7 +261,7 @@ class GraphView(ScrollView, can_focus=True):
         assert st is not None
         if kind in ("wire", "cross", "arrow"):
             return span.text, self._st("graph--wire-hot" if ref in self._hot_wires else "graph--wire")
-        text, style_name, step = span.text, f"graph--{kind}", None
+        text, style_name, step = span.text, STYLE_OF[kind], None
         if kind == "value":
             known, step = st.value_known(ref, k), st.value_step.get(ref)
         elif kind == "grad":
@@ -277,8 +293,11 @@ class GraphView(ScrollView, can_focus=True):
                 style = style + self._st("graph--bad")
         if (kind, ref) in self._hot_labels:
             style = style + self._st("graph--hot")
-        pad = span.width - cell_len(text)
-        return (text + " " * pad if pad > 0 else text), style
+        if known:
+            return text, style  # the span's own text, as wide as its slot
+        # a ∂ not yet known (`∂=?`) keeps its wire whole up to the arrow; other labels pad with blanks
+        fill = ("-" if self.ascii else "─") if kind == "local" else " "
+        return text + fill * (span.width - cell_len(text)), style
 
     def name_offset(self, name: str) -> tuple[int, int] | None:
         """Where a node's name is drawn, relative to the panel's content region (for a click), at the

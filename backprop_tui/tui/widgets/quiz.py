@@ -30,8 +30,11 @@ from textual.message import Message
 from textual.widgets import Button, Input, Select, Static
 
 from backprop_tui.quiz import CHOICES, Feedback, Quiz
+from backprop_tui.tui.widgets.explain import needs_rows
 
 PLACEHOLDER = "a number: 0.59, 2*3"
+# a styled run never begins with blanks: an SVG screenshot viewer may drop them (`y2= ?`); they go plain
+NEXT_STEP = ("  ", ("· enter: next step", "dim"))
 STYLE = {"right": "$success bold", "hint": "$warning", "answer": "$error", "invalid": "$error", "next": ""}
 
 
@@ -47,8 +50,8 @@ class Lines(Static):
             self.update(content)
             self._height = -1
             return
-        height = sum(max(1, -(-len(line) // width)) for line in content.plain.split("\n"))
-        self.update(content, layout=height != self._height)
+        height = content.get_height(self.styles, width)  # wrapped as it will be drawn
+        self.update(content, layout=height != self._height or needs_rows(self, height))
         self._height = height
 
 
@@ -144,7 +147,7 @@ class QuizPanel(Vertical):
         q = quiz.current(k)
         if q is not None:
             context = q.context.removeprefix(f"{q.label} = ") if q.phase == "forward" else q.context
-            return Content.assemble(("predict ", "bold"), (q.label, "bold $accent"), (" = ?  ", "bold"),
+            return Content.assemble(("predict ", "bold"), (q.label, "bold $accent"), " ", ("= ?  ", "bold"),
                                     (context, "dim"))
         if k == 0:
             return Content("Predict each number before it is shown: enter for the first step.")
@@ -154,14 +157,13 @@ class QuizPanel(Vertical):
             if rec is not None and rec.status in ("right", "missed"):
                 done = "✓ answered" if rec.status == "right" else "answer shown"
                 if self._feedback is not None and self._feedback[0] == k - 1:  # the feedback below says it
-                    return Content.assemble((f"{asked[-1].label}: {done}", "bold"), ("  · enter: next step", "dim"))
-                return Content.assemble((f"{done}: ", "bold"), self._mask(asked[-1].working),
-                                        ("  · enter: next step", "dim"))
-            return Content.assemble("shown before the quiz reached it", ("  · enter: next step", "dim"))
+                    return Content.assemble((f"{asked[-1].label}: {done}", "bold"), *NEXT_STEP)
+                return Content.assemble((f"{done}: ", "bold"), self._mask(asked[-1].working), *NEXT_STEP)
+            return Content.assemble("shown before the quiz reached it", *NEXT_STEP)
         about = quiz.about(k)
         why = f"not asked: {about[0].phase} is not among the phases chosen" if about else \
             "nothing to predict: a given value"
-        return Content.assemble(why, ("  · enter: next step", "dim"))
+        return Content.assemble(why, *NEXT_STEP)
 
     def _feedback_text(self, quiz: Quiz, k: int) -> Content:
         """The last feedback while it concerns this step or the one just answered (after ✓ the screen has

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -40,10 +40,17 @@ class VariableTable(ScrollView, can_focus=False):
         self.k = 0
         self.selected: str | None = None
         self.widths = [4, 5, 4, 2, 10]
+        self.names: list[str] = []
+        self._styles: dict[str, Style] = {}
+        self._base: Style | None = None
+        self._values: dict[str, str] = {}  # each number's text, written once per state
+        self._grads: dict[str, str] = {}
+        self._torch: dict[str, str] = {}
 
     def set_state(self, state: StepState) -> None:
         self.state = state
-        names = state.trace.names
+        self.names = names = state.trace.names  # once: the trace builds this list on every call
+        self._values, self._grads, self._torch = {}, {}, {}
         tv = [short(s.torch_value) for s in state.grad_step.values()]
         self.widths = [
             max([4, *map(len, names)]),
@@ -75,20 +82,44 @@ class VariableTable(ScrollView, can_focus=False):
             out.append(Segment(" " + cell + " ", style if text else base))
         return out
 
+    def notify_style_update(self) -> None:
+        self._styles = {}
+        super().notify_style_update()
+
+    def _style(self, name: str) -> Style:
+        """A component's style, looked up once per theme (get_component_rich_style walks the DOM)."""
+        got = self._styles.get(name)
+        if got is None:
+            got = self._styles[name] = self.get_component_rich_style(name)
+        return got
+
+    def _text(self, cache: dict, key: object, value: float | None) -> str:
+        got = cache.get(key)
+        if got is None:
+            got = cache[key] = short(value)
+        return got
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # once per render, not once per line (rich_style walks the DOM)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base or self.rich_style
         st = self.state
         if st is None:
             return Strip.blank(width, base)
-        style = self.get_component_rich_style
+        style = self._style
         if y == 0:  # the header stays put while the rows scroll
             head = style("table--header")
             segs = self._cells([(h, head) for h in HEADERS], base)
             return Strip(segs).crop_extend(scroll_x, scroll_x + width, base)
         row = scroll_y + y - 1
-        names = st.trace.names
+        names = self.names
         if row >= len(names):
             return Strip.blank(width, base)
         name, k = names[row], self.k
@@ -99,17 +130,18 @@ class VariableTable(ScrollView, can_focus=False):
         elif name == self.selected:
             row_style = base + style("table--selected")
         unknown = row_style + style("table--unknown")
-        value = short(st.trace.values[name]) if st.value_known(name, k) else "?"
+        value = self._text(self._values, name, st.trace.values[name]) if st.value_known(name, k) else "?"
         gstep = st.grad_step.get(name)
         known = st.grad_known(name, k)
-        grad = (short(gstep.value) if gstep else "—") if known else "?"
+        grad = (self._text(self._grads, name, gstep.value) if gstep else "—") if known else "?"
         if not known or gstep is None:
             torch = ""
         elif not st.trace.checked:
             torch = "pending"
         else:
-            torch = short(gstep.torch_value)
+            torch = self._text(self._torch, name, gstep.torch_value)
         verdict = st.verdict(name, k)
+
         def ink(name: str) -> Style:  # the component's colour on the row's own background (the highlight)
             got = style(name)
             return row_style + Style(color=got.color, bold=got.bold, reverse=got.reverse)
