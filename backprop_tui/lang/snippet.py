@@ -30,7 +30,7 @@ from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.parse_errors import plain_syntax_message, too_deep
 from backprop_tui.lang.program import Program
-from backprop_tui.lang.snippet_statements import Statements
+from backprop_tui.lang.snippet_script import Script
 from backprop_tui.lang.snippet_torch import TORCH_OF_NO_GRAD, TORCH_TWICE, TORCH_UNUSED, TORCH_WRT_NO_GRAD
 
 __all__ = ["TORCH_OF_NO_GRAD", "TORCH_TWICE", "TORCH_UNUSED", "TORCH_WRT_NO_GRAD", "parse_snippet"]
@@ -100,6 +100,7 @@ def _ast_or_bad(text: str) -> ast.Module:
 
 
 
-class _Reader(Statements):
-    """The whole dialect: statements (lang.snippet_statements), expressions and calls
+class _Reader(Script):
+    """The whole dialect: Python around the tensors (lang.snippet_script: loops, no_grad, numbers, prints),
+    the backward idiom (lang.snippet_grads), statements (lang.snippet_statements), expressions and calls
     (lang.snippet_exprs), torch's graph and refusals (lang.snippet_torch)."""

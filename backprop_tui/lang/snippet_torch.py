@@ -77,6 +77,7 @@ class TorchGraph(SourceText):
         self.children: dict[object, list[object]] = {}
         self.saves: dict[object, bool] = {}
         self.freed: set[object] = set()
+        self.freed_by = "torch.autograd.grad call"  # what freed the graph last (for torch's message's hint)
         self.query_work = 0  # graph nodes walked by the queries so far (limits.QUERY_WORK)
         self.queried: set[str] = set()  # the outputs queried so far
 
@@ -143,10 +144,7 @@ class TorchGraph(SourceText):
             raise self.fail(limits.over("QUERY_WORK", None, "the work of this program's gradient queries (the graph "
                                         "each walks, a backward pass per output queried)",
                                         "ask fewer queries, or of a smaller graph").message, call)
-        stale = [n for n in executed if n in self.freed and self.saves[n]]
-        if stale:
-            raise self.torch_refuses(TORCH_TWICE, call, "an earlier torch.autograd.grad call without "
-                                     "retain_graph=True freed the graph this query needs")
+        self.check_not_freed(executed, call, "this query")
         if not flags["allow_unused"]:
             for i, node in enumerate(input_nodes):
                 if self.tensors[node.id].node not in reached:
@@ -154,14 +152,24 @@ class TorchGraph(SourceText):
                                              f"{of} does not depend on {node.id}")
         index = self.index(sub, len(input_nodes))  # Python indexes the tuple after torch has answered
         if not flags["retain_graph"]:
-            self.freed.update(executed)
+            self.free(executed, "torch.autograd.grad call")
         line, col = self.where(target)  # where the query's statement starts, as an Assignment's name
         self.events.append(("query", len(self.query_list)))
         self.query_list.append(Query(target.id, of, input_nodes[index].id, line, col))
         self.queries[target.id] = _QueryInfo(target.id, target.lineno)
 
-    def torch_refuses(self, reason: str, node: ast.AST, why: str) -> BadInput:
-        return self.fail(f"torch refuses this query: RuntimeError: {reason}", node, f"({why})")
+    def check_not_freed(self, executed: list[object], call: ast.AST, what: str) -> None:
+        """torch's error for a pass that executes a node an earlier call freed (one that saved tensors)."""
+        if any(n in self.freed and self.saves[n] for n in executed):
+            raise self.torch_refuses(TORCH_TWICE, call, f"an earlier {self.freed_by} without retain_graph=True "
+                                     f"freed the graph {what} needs", what)
+
+    def free(self, executed: list[object], by: str) -> None:
+        self.freed.update(executed)
+        self.freed_by = by
+
+    def torch_refuses(self, reason: str, node: ast.AST, why: str, what: str = "this query") -> BadInput:
+        return self.fail(f"torch refuses {what}: RuntimeError: {reason}", node, f"({why})")
 
     def flag(self, key: str, value: ast.expr) -> bool | None:
         if isinstance(value, ast.Constant) and (value.value is None or isinstance(value.value, bool)):
