@@ -135,22 +135,36 @@ class AtDtypes(Float64):
         return acc
 
 
-def run_script(program: ScriptProgram, at_dtypes: bool = False) -> ScriptRun:
+def run_script(program: ScriptProgram, at_dtypes: bool = False, sync: dict[str, Any] | None = None) -> ScriptRun:
     """Every event of the script, in order (see the module's docstring); BadInput where a value or gradient
-    has no place in a step (a domain error, an overflow in the float64 run)."""
+    has no place in a step (a domain error, an overflow in the float64 run).
+
+    `sync`: torch's own run at the same precision (check.torch_script). Each figure is then the engine's own,
+    computed from torch's inputs: after every step the engine carries on from torch's value (a leaf after an
+    update, a .grad after a pass, a tensor after its statement), so a rounding difference in one step is
+    judged there and never compounds over the iterations. The printed lines then show the engine's own
+    figures."""
     arith = AtDtypes(program) if at_dtypes else Float64(program)
     env: dict[str, float] = {}  # every name's value now (leaves change in place; views follow them)
+    shown_env: dict[str, float] = env if sync is None else {}  # the engine's own figures, for its prints
     run = ScriptRun({}, {}, {}, {})
     grads: dict[str, float | None] = {}
+    shown_grads: dict[str, float | None] = grads if sync is None else {}
     retained: set[str] = set()
     leaves: set[str] = set()
-    no_grad: set[str] = set()
     index: dict[str, int] = {}  # creation order
     views = program.views
+
+    def settle(name: str, mine: float, theirs: Any) -> None:
+        shown_env[name] = mine
+        env[name] = mine if sync is None or theirs is None else theirs
+
+    passes = iter(sync["passes"]) if sync is not None else None
     for i, event in enumerate(program.script):
         if isinstance(event, Leaf):
             value = arith.store(env[event.copy_of] if event.copy_of else event.value or 0.0, event.name)  # type: ignore[arg-type]
-            env[event.name] = run.values[event.name] = value
+            run.values[event.name] = value
+            settle(event.name, value, sync["values"].get(event.name) if sync else None)
             run.requires[event.name] = event.requires
             leaves.add(event.name)
             index[event.name] = len(index)
@@ -159,21 +173,23 @@ def run_script(program: ScriptProgram, at_dtypes: bool = False) -> ScriptRun:
             _views_now(a.reads, views, env, grads)
             requires = {n: run.requires.get(n, False) for n in a.reads}
             value, locs = arith.forward(a, env, requires)
-            env[a.name] = run.values[a.name] = value
+            run.values[a.name] = value
             run.requires[a.name] = not event.no_grad and any(requires.values())
-            if event.no_grad:
-                no_grad.add(a.name)
             run.locals[a.name] = locs
-            run.read_values[a.name] = {n: env[n] for n in (*a.reads, a.name)}
+            run.read_values[a.name] = {n: env[n] for n in a.reads} | {a.name: value}
+            settle(a.name, value, sync["values"].get(a.name) if sync else None)
             index[a.name] = len(index)
         elif isinstance(event, Backward):
             order = _graph(event.of, run, index)
             got = arith.backward(order, event.of, run.locals, run.requires)
             record = PassRecord(event.number, event.of, i, order, {n: got.get(n, 0.0) for n in order}, {}, {})
+            theirs = next(passes)["after"] if passes is not None else {}
             for name in order:
                 if name in leaves or name in retained:
                     record.before[name] = grads.get(name)
-                    grads[name] = record.after[name] = arith.add(grads.get(name), record.grads[name], name)
+                    record.after[name] = arith.add(grads.get(name), record.grads[name], name)
+                    shown_grads[name] = record.after[name]
+                    grads[name] = theirs.get(name, record.after[name])
             run.passes.append(record)
         elif isinstance(event, Ask):
             q = event.query
@@ -185,17 +201,18 @@ def run_script(program: ScriptProgram, at_dtypes: bool = False) -> ScriptRun:
             _views_now(reads, views, env, grads)
             run.update_reads.update({(i, n): env[n] for n in reads})
             before = env[event.leaf]
-            env[event.leaf] = arith.update(event.expr, env, event.leaf, event)
-            run.updates[i] = (before, env[event.leaf])
+            mine = arith.update(event.expr, env, event.leaf, event)
+            run.updates[i] = (before, mine)
+            settle(event.leaf, mine, sync["updates"].get(str(i)) if sync else None)
         elif isinstance(event, Reset):
             run.resets[i] = grads.get(event.leaf)
-            grads[event.leaf] = None if event.to_none else 0.0
+            grads[event.leaf] = shown_grads[event.leaf] = None if event.to_none else 0.0
         elif isinstance(event, RetainGrad):
             retained.add(event.name)
         elif isinstance(event, Show):
-            run.printed.append(" ".join(_item_text(it, program, env, grads, run) for it in event.items))
+            run.printed.append(" ".join(_item_text(it, program, shown_env, shown_grads, run) for it in event.items))
     run.final = {n: env[n] for n in leaves}
-    run.grads = grads
+    run.grads = dict(grads)
     return run
 
 

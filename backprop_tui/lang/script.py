@@ -85,6 +85,7 @@ class Update:
     shape: Expr
     source: str
     at: At
+    via_data: bool = False  # `w.data -= ...`: torch's version counter does not move
 
 
 @dataclass(frozen=True, slots=True)

@@ -317,7 +317,8 @@ class Grads(Statements):
         else:
             self.versions[name] += 1
         self.scripted = True
-        self.script.append(Update(name, new, shape, (self.source(line) or "").strip(), At(line, col, self.iteration)))
+        self.script.append(Update(name, new, shape, (self.source(line) or "").strip(), At(line, col, self.iteration),
+                                  via_data))
         self.count_steps(1, stmt)
 
 
