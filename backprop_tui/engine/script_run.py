@@ -211,7 +211,7 @@ def run_script(program: ScriptProgram, at_dtypes: bool = False, sync: dict[str, 
             retained.add(event.name)
         elif isinstance(event, Show):
             run.printed.append(" ".join(_item_text(it, program, shown_env, shown_grads, run) for it in event.items))
-    run.final = {n: env[n] for n in leaves}
+    run.final = {n: env[n] for n in sorted(leaves, key=index.__getitem__)}
     run.grads = dict(grads)
     return run
 
