@@ -99,7 +99,10 @@ class _Replay:
     def backward(self, i: int, e: Backward) -> None:
         out = self.env[e.of]
         names = self.graph(e.of)
+        retained = {n: self.env[n].grad for n in names if self.env[n].retains_grad}
         got = torch.autograd.grad(out, [self.env[n] for n in names], retain_graph=True, allow_unused=True)
+        for n, g in retained.items():  # this extra call ran retain_grad's hook too: undo what it added
+            self.env[n].grad = g
         grads = {n: 0.0 if g is None else g.item() for n, g in zip(names, got, strict=True)}
         out.backward(retain_graph=e.retain)
         after = {n: self.env[n].grad.item() for n in names  # type: ignore[union-attr]

@@ -196,6 +196,8 @@ def run_script(program: ScriptProgram, at_dtypes: bool = False, sync: dict[str, 
             order = _graph(q.of, run, index)
             got = arith.backward(order, q.of, run.locals, run.requires)
             run.queries[q.label] = got.get(q.wrt, 0.0) if q.wrt in order else None
+            for name in _on_paths(order, q.wrt, run) & retained:  # torch runs retain_grad's hook here too
+                shown_grads[name] = grads[name] = arith.add(grads.get(name), got.get(name, 0.0), name)
         elif isinstance(event, Update):
             reads = names_read(event.expr)
             _views_now(reads, views, env, grads)
@@ -236,6 +238,15 @@ def _graph(of: str, run: ScriptRun, index: dict[str, int]) -> list[str]:
                 seen.add(loc.wrt)
                 stack.append(loc.wrt)
     return sorted(seen, key=index.__getitem__)
+
+
+def _on_paths(order: list[str], wrt: str, run: ScriptRun) -> set[str]:
+    """The tensors of the graph through which a gradient flows to `wrt` (wrt included)."""
+    found = {wrt}
+    for name in order:
+        if any(loc.wrt in found for loc in run.locals.get(name, ())):
+            found.add(name)
+    return found if wrt in order else set()
 
 
 def _item_text(item: Item, program: ScriptProgram, env: dict[str, float], grads: dict[str, float | None],

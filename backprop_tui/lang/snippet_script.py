@@ -333,6 +333,14 @@ class Script(Grads):
 
     def query(self, target: ast.Name, sub: ast.Subscript) -> None:
         super().query(target, sub)
+        q = self.query_list[-1]
+        if self.retained:  # torch runs retain_grad's hook in autograd.grad too: on the paths to the input
+            wrt = self.tensors[q.wrt].node
+            _, executed = self.backward_pass(self.tensors[q.of].node, {wrt})
+            on_path = set(executed) | {wrt}
+            for name in self.retained:
+                if self.tensors[name].node in on_path:
+                    self.grad_set[name] = True
         call = sub.value
         retain = any(kw.arg == "retain_graph" and isinstance(kw.value, ast.Constant) and kw.value.value is True
                      for kw in call.keywords)  # type: ignore[attr-defined]
