@@ -45,11 +45,14 @@ class Script(Grads):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         self.later.setdefault(target.id, target.lineno)
-        program = super().read(tree, output)
+        return super().read(tree, output)
+
+    def program(self, output: str | None) -> Program:
         if self.nonscalar:
             _, line, col = next(iter(self.nonscalar.values()))
             raise BadInput("only scalar tensors: torch.tensor takes one number here, not a list", line, col,
                            self.source(line))
+        program = super().program(output)
         if not self.scripted:
             return program
         if output is not None:
@@ -355,9 +358,9 @@ class Script(Grads):
             raise self.fail("`*` unpacking is not allowed", call)
         items = tuple(self.print_item(a) for a in call.args)
         line, col = self.where(call)
-        if len(items) == 1 and items[0].kind in ("tensor", "item", "query"):  # the plain snippet's own print
+        if len(items) == 1 and items[0].kind in ("tensor", "item", "query", "query_item"):  # the plain snippet's
             self.events.append(("print", len(self.prints)))
-            self.prints.append(Print(items[0].name, line, col, items[0].kind == "item"))
+            self.prints.append(Print(items[0].name, line, col, items[0].kind in ("item", "query_item")))
         else:
             self.scripted = True
         self.script.append(Show(items, self.at(call)))
@@ -385,6 +388,8 @@ class Script(Grads):
                     raise self.fail(f"{grad_of.id}.grad is None here ({self.why_none(grad_of.id)}): Python raises "
                                     "AttributeError: 'NoneType' object has no attribute 'item'", arg)
                 return Item("grad_item", grad_of.id)
+            if isinstance(owner, ast.Name) and owner.id in self.queries:
+                return Item("query_item", owner.id)
             if isinstance(owner, ast.Name) and owner.id not in self.numbers:
                 self.use(owner)
                 return Item("item", owner.id)

@@ -22,6 +22,10 @@ class Statements(Expressions):
                         self.later.setdefault(target.id, target.lineno)
         for stmt in tree.body:
             self.statement(stmt)
+        return self.program(output)
+
+    def program(self, output: str | None) -> Program:
+        """The program read so far, its output `output` or the last computed tensor."""
         if not self.assignments:
             raise BadInput("the snippet defines no tensors: write x = torch.tensor(1., requires_grad=True) "
                            "and compute with it")
