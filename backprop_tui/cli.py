@@ -168,16 +168,15 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
         raise BadInput(f"the torch referee failed: {err}") from None
     try:
         program = parse_program(text, of)
-        script = getattr(program, "script", None)  # backward(), loops, updates: lang.script
         if atomic:
             from backprop_tui.engine.atomize import atomize
 
             program = atomize(program)
         check = ChainCheck(referee, program)
         trace = build_trace(program)
-        fd = None if script else fd_figures(trace)
-        exact = None if script else exact_for(program, trace.output)  # the third referee, while torch works
-        heads = chain_json.prerender(trace) if fmt == "json" and not script else None  # so is most of the JSON
+        fd = fd_figures(trace)
+        exact = exact_for(program, trace.output)  # the third referee, while torch works
+        heads = chain_json.prerender(trace) if fmt == "json" else None  # so is most of the JSON
         trace = check.finish(trace, fd, exact)
     except RefereeError as err:
         referee.kill()
@@ -187,10 +186,10 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
         raise
     referee.close(wait=False)
     title = "stdin" if path == "-" else path
-    if script:
-        from backprop_tui.report.script_report import script_extra, write_script
+    if getattr(program, "script", None):  # backward(), loops, updates: report.script_report
+        from backprop_tui.report.script_report import write_script
 
-        return write_script(trace, script_extra(trace, sheet), title, fmt, out)  # type: ignore[arg-type]
+        return write_script(trace, title, fmt, out, sheet)  # type: ignore[arg-type]
     extra = None
     if program.dialect == "torch":  # its queries and prints, each checked by real torch
         from backprop_tui.report.snippet_checks import snippet_checks

@@ -1,4 +1,4 @@
-"""The torch-snippet dialect: the blog post's own code, read as a program without ever running it.
+"""The torch-snippet dialect: the PyTorch learners write, read as a program without ever running it.
 
 A safe subset of PyTorch Python, parsed with `ast` and accepted by a whitelist walk (iterative: a
 10,000-term sum is a loop, not 10,000 stack frames). Nothing the user wrote is evaluated, executed or
@@ -7,16 +7,26 @@ compiled. Accepted:
     import torch                       (also `import torch.autograd`, `import torch.nn.functional as F`,
                                         `from torch.autograd import grad`)
     x = torch.tensor(1.)               a leaf without gradient: a constant
-    w = torch.tensor(2., requires_grad=True[, dtype=torch.float64])
+    w = torch.tensor(2., requires_grad=True[, dtype=torch.float64])     (or .requires_grad_())
     y = x*w + torch.exp(b) - w.tanh()  arithmetic + - * / **, unary minus, torch.<fn>(t), t.<fn>()
     g = torch.autograd.grad(y, [w], retain_graph=True, allow_unused=True)[0]   a query
     print(y)                           what torch would print
 
+and the backward idiom, which makes the program a script (lang.script: its events in order):
+
+    y.backward()  y.backward(retain_graph=True)     a backward pass: every leaf's .grad accumulates
+    print(x.grad, x.grad.item(), y.item())          several values, strings, f-strings, numbers
+    x.grad.zero_()   x.grad = None                  resets
+    lr = 0.05                                       Python number variables (folded where read)
+    for step in range(N):                           unrolled; names assigned in it become loss@0, loss@1, …
+    with torch.no_grad():                           around in-place updates of leaves:
+        w -= lr * w.grad                            (also w.sub_(...), w.data -= ...)
+    z = y.detach()   y.retain_grad()   print(torch.autograd.grad(y, [x])[0])
+
 What torch itself would refuse (a query on a constant, an unused input without allow_unused=True, a
-second backward through a freed graph) is refused here with torch's own words, at the line and column
-of the query. The graph-freeing rule mimics torch's engine: a call without retain_graph=True frees the
-saved tensors of the graph nodes it executed (those on a path from `of` to an input); a later call that
-executes a freed node which saved tensors (every op but + - and unary minus) fails.
+second backward through a freed graph, a backward on a non-scalar, an in-place update of a leaf outside
+no_grad) is refused here with torch's own words, at the line and column of the call (lang.snippet_torch,
+lang.snippet_grads); what torch only warns about is followed as torch follows it, with its warning.
 """
 
 from __future__ import annotations
@@ -101,6 +111,6 @@ def _ast_or_bad(text: str) -> ast.Module:
 
 
 class _Reader(Script):
-    """The whole dialect: Python around the tensors (lang.snippet_script: loops, no_grad, numbers, prints),
-    the backward idiom (lang.snippet_grads), statements (lang.snippet_statements), expressions and calls
-    (lang.snippet_exprs), torch's graph and refusals (lang.snippet_torch)."""
+    """The whole dialect: loops and no_grad blocks (lang.snippet_script), numbers, prints and views
+    (lang.snippet_values), the backward idiom (lang.snippet_grads), statements (lang.snippet_statements),
+    expressions and calls (lang.snippet_exprs), torch's graph and refusals (lang.snippet_torch)."""

@@ -26,10 +26,11 @@ def script_extra(trace: ScriptTrace, sheet: object = None) -> dict[str, Any]:
     return script_checks(trace)
 
 
-def write_script(trace: ScriptTrace, extra: dict[str, Any], title: str, fmt: str, out: TextIO) -> int:
-    """Render a checked script; the exit status (0: torch agrees on every step, query and line; 1: not)."""
+def write_script(trace: ScriptTrace, title: str, fmt: str, out: TextIO, sheet: object = None) -> int:
+    """Render a checked script; the exit status (0: torch agrees on every step and query; 1: not)."""
     from backprop_tui.errors import BadInput
 
+    extra = script_extra(trace, sheet)
     ok = trace.ok and all(q["ok"] for q in extra["queries"])
     if fmt == "json":
         out.write(dumps(document(trace, extra, ok)) + "\n")
