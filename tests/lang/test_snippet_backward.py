@@ -127,8 +127,8 @@ def test_a_loop_is_unrolled_with_a_version_per_iteration():
 def test_the_loop_cap_is_the_budget_tables():
     from backprop_tui import limits
 
-    err = refusal(f"import torch\nw = torch.tensor(1., requires_grad=True)\nfor i in range({limits.LOOP_ITERATIONS + 1}):"
-                  "\n    y = w * 2\n")
+    cap = limits.LOOP_ITERATIONS
+    err = refusal(f"import torch\nw = torch.tensor(1., requires_grad=True)\nfor i in range({cap + 1}):\n    y = w\n")
     assert "LOOP_ITERATIONS" in err.message and (err.line, err.col) == (3, 1)
     n = "import torch\nw = torch.tensor(1., requires_grad=True)\nn = 20000\nfor i in range(n):\n    y = w * 2\n"
     assert "LOOP_ITERATIONS" in refusal(n).message

@@ -58,8 +58,8 @@ def test_jump_targets(sgd, typed, where):
     assert k == first(sgd, **where)
 
 
-@pytest.mark.parametrize(("typed", "words"), [("7", "no iteration 7 (iterations: 0 to 4)"), ("p9", "no backward pass 9"),
-                                              ("soon", "type a number")])
+@pytest.mark.parametrize(("typed", "words"), [("7", "no iteration 7 (iterations: 0 to 4)"),
+                                              ("p9", "no backward pass 9"), ("soon", "type a number")])
 def test_jump_refusals_say_why(sgd, typed, words):
     assert words in jump_target(sgd, typed)
 
