@@ -24,47 +24,59 @@ from backprop_tui.lang.script import Update
 class ExactOnDemand:
     def __init__(self, trace: ScriptTrace) -> None:
         self.trace = trace
-        self.cache: dict[object, tuple[Any, Any, Any] | None] = {}  # key -> (program, exact, bounds)
+        self.programs: dict[object, tuple[Program, str, dict[str, float]] | None] = {}
+        self.exact: dict[object, Any] = {}
+        self.bounds: dict[object, Any] = {}
 
     def figure(self, s: Step) -> tuple[Any, float | None]:
         """(exact figure as mpf or None, the step's absolute rounding bound or None)."""
-        got = self._solved(s)
-        if got is None:
+        key = self._key(s)
+        if self._built(s) is None:
             return None, None
-        _, exact, bounds = got
-        if s.phase == "forward":
-            return exact.precise.get(s.target), bounds.values.get(s.target)
-        if s.phase == "update":
-            return exact.precise.get("update"), bounds.values.get("update")
+        if key not in self.exact:
+            from backprop_tui.check.exact import exact_figures
+
+            program, output, _ = self.programs[key]  # type: ignore[misc]
+            self.exact[key] = exact_figures(program, output)
+        figures = self.exact[key]
+        if s.phase == "backward":
+            record = self.trace.run.passes[s.backward_pass - 1]  # type: ignore[union-attr, operator]
+            if s.target in record.after and record.before.get(s.target) not in (None, 0.0):
+                return None, None  # the earlier .grad is the engine's float, not an exact figure
+        return figures.precise.get(_figure_key(s)), self.bound(s)
+
+    def bound(self, s: Step) -> float | None:
+        """The step's absolute float64 rounding bound (check.bounds), or None where there is no program."""
+        key = self._key(s)
+        built = self._built(s)
+        if built is None:
+            return None
+        if key not in self.bounds:
+            from backprop_tui.check.bounds import rounding_bounds
+
+            self.bounds[key] = rounding_bounds(*built)
+        b = self.bounds[key]
+        if s.phase in ("forward", "update"):
+            return b.values.get("update" if s.phase == "update" else s.target)
         if s.phase == "local":
-            key = (s.target, s.wrt or "")
-            return exact.precise.get(key), bounds.locals.get(key)
-        record = self.trace.run.passes[s.backward_pass - 1]  # type: ignore[union-attr, operator]
-        if s.target in record.after and record.before.get(s.target) not in (None, 0.0):
-            return None, None  # the earlier .grad is the engine's float, not an exact figure
-        return exact.precise.get(("grad", s.target)), bounds.grads.get(s.target)
+            return b.locals.get((s.target, s.wrt or ""))
+        return b.grads.get(s.target)
 
     def relative_bound(self, s: Step) -> float:
         """The step's float64 bound relative to its value (0 where none): check.verdict.float32_agree's B."""
         if s.value is None or s.value == 0:
             return 0.0
-        _, bound = self.figure(s)
+        bound = self.bound(s)
         return 0.0 if bound is None else bound / abs(s.value)
 
-    def _solved(self, s: Step) -> tuple[Any, Any, Any] | None:
-        key = ("pass", s.backward_pass) if s.phase == "backward" else ("event", self.trace.events[s.index])
-        if key not in self.cache:
-            built = self._program(s)
-            if built is None:
-                self.cache[key] = None
-            else:
-                from backprop_tui.check.bounds import rounding_bounds
-                from backprop_tui.check.exact import exact_figures
+    def _key(self, s: Step) -> object:
+        return ("pass", s.backward_pass) if s.phase == "backward" else ("event", self.trace.events[s.index])
 
-                program, output, values = built
-                self.cache[key] = (program, exact_figures(program, output),
-                                   rounding_bounds(program, output, values))
-        return self.cache[key]
+    def _built(self, s: Step) -> tuple[Program, str, dict[str, float]] | None:
+        key = self._key(s)
+        if key not in self.programs:
+            self.programs[key] = self._program(s)
+        return self.programs[key]
 
     def _program(self, s: Step) -> tuple[Program, str, dict[str, float]] | None:
         trace = self.trace
@@ -95,6 +107,16 @@ class ExactOnDemand:
                     return None  # the same leaf read at two values in one pass: no single program
             statements.append((name, trace.program.get(name).expr))
         return _chain(inputs, statements, record.of, run.requires)
+
+
+def _figure_key(s: Step) -> object:
+    if s.phase == "forward":
+        return s.target
+    if s.phase == "update":
+        return "update"
+    if s.phase == "local":
+        return (s.target, s.wrt or "")
+    return ("grad", s.target)
 
 
 def _chain(inputs: dict[str, float], statements: list[tuple[str, Expr]], output: str, requires: dict[str, bool],

@@ -67,6 +67,7 @@ class Grads(Statements):
         self.no_grad = False  # inside `with torch.no_grad():`
         self.grad_set: dict[str, bool] = {}  # tensor -> its .grad is a tensor now (not None)
         self.retained: set[str] = set()
+        self.grad_holders: set[str] = set()  # the tensors a backward fills .grad of: leaves and retained ones
         self.versions: dict[str, int] = {}  # leaf -> torch's version counter (in-place updates so far)
         self.data_versions: dict[str, int] = {}  # leaf -> changes made through .data (no version bump)
         self.saved: dict[object, list[tuple[str, int, int]]] = {}  # graph node -> (leaf, version, data version)
@@ -99,6 +100,7 @@ class Grads(Statements):
         a = self.assignments[-1]
         value = a.expr.value if copy_of is None else None  # type: ignore[union-attr]
         self.versions[name] = self.data_versions[name] = 0
+        self.grad_holders.add(name)
         self.script.append(Leaf(name, value, copy_of, t.requires, t.dtype, At(a.line, a.col, self.iteration)))
         self.count_steps(1, ast.Pass(lineno=a.line, col_offset=0))
 
@@ -213,7 +215,7 @@ class Grads(Statements):
             why = "a constant: torch.tensor(...) without requires_grad=True" if t.leaf else \
                 "computed from constants only" if not self.no_grad else "computed under torch.no_grad()"
             raise self.torch_refuses(TORCH_OF_NO_GRAD, call, f"{name} is {why}", f"{name}.backward()")
-        captured = {tt.node for n, tt in self.tensors.items() if tt.requires and (tt.leaf or n in self.retained)}
+        captured = {self.tensors[n].node for n in self.grad_holders if self.tensors[n].requires}
         reached, executed = self.backward_pass(t.node, captured)
         self.query_work += len(reached)
         if self.query_work > limits.QUERY_WORK:
@@ -223,8 +225,8 @@ class Grads(Statements):
         self.check_versions(executed, call, f"{name}.backward()")
         if not retain:
             self.free(executed, "backward()")
-        for n, tt in self.tensors.items():
-            if tt.requires and (tt.leaf or n in self.retained) and tt.node in reached:
+        for n in self.grad_holders:
+            if self.tensors[n].requires and self.tensors[n].node in reached:
                 self.grad_set[n] = True
         self.backwards += 1
         self.scripted = True
@@ -281,6 +283,7 @@ class Grads(Statements):
             raise self.torch_refuses(TORCH_RETAIN_CONSTANT, node, f"{name} needs no gradient", "this call")
         if not t.leaf:
             self.retained.add(name)
+            self.grad_holders.add(name)
             self.script.append(RetainGrad(name, self.at(node)))
         self.scripted = True
 

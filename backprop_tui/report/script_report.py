@@ -134,11 +134,15 @@ def document(trace: ScriptTrace, extra: dict[str, Any], ok: bool) -> dict[str, A
     rows = step_rows(trace)
     for row, s in zip(rows, trace.steps, strict=True):
         row["iteration"], row["backward_pass"] = s.iteration, s.backward_pass
+    members: dict[int, list[int]] = {}
+    for s in trace.steps:
+        if s.backward_pass is not None:
+            members.setdefault(s.backward_pass, []).append(s.index)
     passes = []
     for record, event in zip(run.passes, [e for e in program.script if isinstance(e, Backward)], strict=True):
-        members = [s.index for s in trace.steps if s.backward_pass == record.number]
+        steps = members[record.number]
         passes.append({"number": record.number, "of": record.of, "iteration": event.at.iteration,
-                       "line": event.at.line, "retain_graph": event.retain, "steps": [members[0], members[-1]],
+                       "line": event.at.line, "retain_graph": event.retain, "steps": [steps[0], steps[-1]],
                        "grads": record.after})
     forward = {s.target: s for s in trace.steps if s.phase == "forward"}
     nodes = [{"name": n, "value": run.values[n], "torch_value": forward[n].torch_value, "ok": forward[n].ok,
