@@ -52,6 +52,9 @@ class _Replay:
             view = self.program.views.get(name)
             if view is not None:
                 kind, owner = view
+                if kind == "query":
+                    self.env[name] = self.answers[owner]  # type: ignore[assignment]
+                    continue
                 t = self.env[owner]
                 self.env[name] = t.grad if kind == "grad" else t.detach()
 

@@ -170,7 +170,7 @@ def run_script(program: ScriptProgram, at_dtypes: bool = False, sync: dict[str, 
             index[event.name] = len(index)
         elif isinstance(event, Compute):
             a = event.assignment
-            _views_now(a.reads, views, env, grads)
+            _views_now(a.reads, views, env, grads, run.queries)
             requires = {n: run.requires.get(n, False) for n in a.reads}
             value, locs = arith.forward(a, env, requires)
             run.values[a.name] = value
@@ -200,7 +200,7 @@ def run_script(program: ScriptProgram, at_dtypes: bool = False, sync: dict[str, 
                 shown_grads[name] = grads[name] = arith.add(grads.get(name), got.get(name, 0.0), name)
         elif isinstance(event, Update):
             reads = names_read(event.expr)
-            _views_now(reads, views, env, grads)
+            _views_now(reads, views, env, grads, run.queries)
             run.update_reads.update({(i, n): env[n] for n in reads})
             before = env[event.leaf]
             mine = arith.update(event.expr, env, event.leaf, event)
@@ -219,12 +219,13 @@ def run_script(program: ScriptProgram, at_dtypes: bool = False, sync: dict[str, 
 
 
 def _views_now(reads: tuple[str, ...], views: dict[str, tuple[str, str]], env: dict[str, float],
-               grads: dict[str, float | None]) -> None:
-    """`w.grad` and `x.detach()` read now: the gradient and the value they stand for at this moment."""
+               grads: dict[str, float | None], queries: dict[str, float | None]) -> None:
+    """`w.grad`, `x.detach()` and a query's answer read now: what they stand for at this moment."""
     for name in reads:
         if name in views:
             kind, owner = views[name]
-            env[name] = (grads.get(owner) or 0.0) if kind == "grad" else env[owner]
+            env[name] = (grads.get(owner) or 0.0) if kind == "grad" else \
+                (queries.get(owner) or 0.0) if kind == "query" else env[owner]
 
 
 def _graph(of: str, run: ScriptRun, index: dict[str, int]) -> list[str]:

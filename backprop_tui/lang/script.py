@@ -12,10 +12,12 @@ The reader (lang.snippet_script) resolves Python's semantics so that no one down
 - whether a `.grad` is None at each read is decided here, from the graph's structure (which leaves each
   backward reaches), so the events say "print None" where torch prints None.
 
-Expressions read tensors by name. Two kinds of name stand for a view of a tensor at the moment it is
-read, with no gradient of their own (`views`): `w.grad` (the accumulated gradient) and `x.detach()` (the
-value, cut from the graph). The engine (engine.script_run) and the referee (check.torch_script) replay
-these events; nothing the user wrote is executed.
+Expressions read tensors by name. Some names stand for a view of a tensor at the moment it is read, with
+no gradient of their own (`views`: name -> (kind, owner)): `w.grad` ("grad": the accumulated gradient),
+`x.detach()` and `x.data` ("detach": the value, cut from the graph), and a query's label ("query": the
+answer of `g = torch.autograd.grad(...)[0]`, used in arithmetic such as `w -= lr * g`). The engine
+(engine.script_run) and the referee (check.torch_script) replay these events; nothing the user wrote is
+executed.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ class Script(Values):
         self.loop_iterations = 0  # all loops' iterations so far (limits.LOOP_ITERATIONS)
         self.loops: list[tuple[str, int, int]] = []
         self._names: dict[int, list[tuple[ast.Name, str]]] = {}
+        self.unused_queries: set[str] = set()  # queries whose answer is None (allow_unused=True, not used)
 
     # -- the program --------------------------------------------------------------------------------
     def read(self, tree: ast.Module, output: str | None) -> Program:
@@ -271,6 +272,9 @@ class Script(Values):
     def query(self, target: ast.Name, sub: ast.Subscript) -> None:
         super().query(target, sub)
         q = self.query_list[-1]
+        reached, _ = self.backward_pass(self.tensors[q.of].node, set())
+        if self.tensors[q.wrt].node not in reached:
+            self.unused_queries.add(q.label)
         if self.retained:  # torch runs retain_grad's hook in autograd.grad too: on the paths to the input
             wrt = self.tensors[q.wrt].node
             _, executed = self.backward_pass(self.tensors[q.of].node, {wrt})

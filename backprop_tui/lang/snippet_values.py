@@ -198,6 +198,18 @@ class Values(Grads):
                             "(torch.tensor(2.)) are read here", node)
         super().use(node, allow_query)
 
+    def query_view(self, node: ast.Name) -> None:
+        """`w -= lr * g` with g = torch.autograd.grad(...)[0]: g is a tensor needing no gradient, the answer
+        at the moment of its query (a view the engine and the referee fill when they answer it)."""
+        label = node.id
+        if _unused_query(self, label):
+            raise self.fail(f"`{label}` is None (the query's input is not used: allow_unused=True gave None): "
+                            "arithmetic with None fails in Python (TypeError)", node)
+        q = next(q for q in self.query_list if q.label == label)
+        self.tensors[label] = _Tensor(label, True, False, self.tensors[q.wrt].dtype, ("none", label), node.lineno)
+        self.views[label] = ("query", label)
+        self.scripted = True
+
     def operands(self, node: ast.expr) -> list[ast.expr]:
         if view_of(node) is not None:
             return []
@@ -206,6 +218,8 @@ class Values(Grads):
         return super().operands(node)
 
     def build(self, node: ast.expr, kids: list[tuple[Expr, bool]]) -> tuple[Expr, bool]:
+        if isinstance(node, ast.Name) and node.id in self.queries and node.id not in self.tensors:
+            self.query_view(node)  # a gradient from autograd.grad used in arithmetic: a tensor without a grad
         if isinstance(node, ast.Name) and node.id in self.numbers:
             line, col = self.where(node)
             if self.display:
@@ -236,6 +250,10 @@ class Values(Grads):
             self.views[view_name] = (kind, name)
         self.scripted = True
         return Ref(view_name, line, col), True
+
+
+def _unused_query(reader: object, label: str) -> bool:
+    return label in getattr(reader, "unused_queries", ())
 
 
 def view_of(node: ast.AST) -> tuple[str, ast.Name] | None:
