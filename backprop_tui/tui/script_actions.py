@@ -75,6 +75,4 @@ class ScriptActions(Base):
         if isinstance(got, str):
             self.notify(got, severity="warning")
             return
-        k, what = got
-        self.go(k)
-        self.notify(f"{what}: step {k}", timeout=3)
+        self.go(got[0])  # the step panel names the pass and the iteration

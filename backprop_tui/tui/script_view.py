@@ -92,7 +92,11 @@ def build_frame(trace: ScriptTrace, key: FrameKey) -> Frame:
                   computes[-1].assignment.name if computes else assignments[-1].name)
     frame_trace = Trace(Program(tuple(assignments), output, "torch"), output, values, locals_, grads, requires,
                         trace.steps, consumers, trace.figures)
-    return Frame(key, frame_trace, _state(frame_trace, {a.name for a in assignments}, number))
+    state = _state(frame_trace, {a.name for a in assignments}, number)
+    for name, g in grads.items():  # no gradient to wait for: a constant shows — from the start, as in a chain
+        if g is None:
+            state.grad_at[name] = 0
+    return Frame(key, frame_trace, state)
 
 
 def _state(trace: Trace, members: set[str], number: int | None) -> StepState:
