@@ -323,10 +323,11 @@ class BackpropApp(ScriptActions, QuizActions, GraphActions, UnsavedWork, Backgro
 
     def action_finish_forward(self) -> None:
         if self.state is not None:
-            self.go(max(self.k, self.state.forward_end))
+            self.go(self.forward_end_after(self.k))  # a script: the end of the next run of forward steps
 
     def action_run_backward(self) -> None:
-        self.action_last()
+        if self.state is not None:
+            self.go(self.backward_end_after(self.k))  # a script: the end of this or the next backward pass
 
     # -- focus, files, dialogs ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -52,6 +52,33 @@ class ScriptActions(Base):
             self.graph.set_state(frame.state)
         self.query_one(VariableTable).set_state(frame.state)
 
+    # -- f and b: the forward steps and the backward pass ahead -----------------------------------------
+    def forward_end_after(self, k: int) -> int:
+        """Where `f` goes: a chain's forward pass end; in a script, the last of the next forward steps."""
+        assert self.state is not None
+        if not self.is_script():
+            return max(k, self.state.forward_end)
+        steps = self.state.trace.steps
+        at = next((i for i in range(k, len(steps)) if steps[i].phase == "forward"), None)
+        if at is None:
+            return k
+        while at + 1 < len(steps) and steps[at + 1].phase == "forward":
+            at += 1
+        return at + 1
+
+    def backward_end_after(self, k: int) -> int:
+        """Where `b` goes: a chain's last step; in a script, the end of the current or next backward pass."""
+        assert self.state is not None
+        steps = self.state.trace.steps
+        if not self.is_script():
+            return len(steps)
+        here = steps[k - 1].backward_pass if 0 < k <= len(steps) else None
+        start = k - 1 if here is not None and k < len(steps) and steps[k].backward_pass == here else k
+        number = next((s.backward_pass for s in steps[start:] if s.backward_pass is not None), None)
+        if number is None:
+            return len(steps)
+        return max(s.index for s in steps if s.backward_pass == number) + 1
+
     # -- j: a backward pass or an iteration ------------------------------------------------------------
     def action_jump(self) -> None:
         from backprop_tui.tui.screens.dialogs import PromptDialog

@@ -109,3 +109,18 @@ async def test_j_on_a_chain_says_what_it_is_for(make_app) -> None:
         await pilot.pause()
         assert len(app.screen_stack) == 1  # no dialog: a notice instead
         assert any("backward pass" in n.message for n in app._notifications)
+
+
+async def test_f_and_b_step_through_one_iteration_at_a_time(make_app) -> None:
+    app = make_app(SGD, checker=check_trace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        trace = app.state.trace
+        await pilot.press("f")  # the leaves, then iteration 0's forward steps: they run on without a break
+        assert trace.steps[app.k - 1].target == "loss@0" and trace.steps[app.k].phase == "local"
+        await pilot.press("b")  # to the end of backward pass 1
+        assert trace.steps[app.k - 1].backward_pass == 1 and trace.steps[app.k].backward_pass is None
+        await pilot.press("f")  # iteration 1's forward steps
+        assert trace.steps[app.k - 1].target == "loss@1"
+        await pilot.press("b", "b")  # the end of pass 2, then of pass 3
+        assert trace.steps[app.k - 1].backward_pass == 3

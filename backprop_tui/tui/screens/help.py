@@ -56,8 +56,9 @@ When a name is used more than once (fan-out), one term per use is added up: `gra
 a leaf's step adds this pass to its `.grad` (`x.grad = 4.5 (before) + 4.5 (this pass) = 9`), an update
 writes its arithmetic (`w = w - lr·grad(w) = …`). Names made in a loop carry the iteration (`loss@2`).
 The graph shows the current iteration only, with the values that iteration used and the gradients of its
-backward pass; it changes as the steps cross into the next one. `j` jumps to an iteration (`3`) or a
-backward pass (`p3`); the step panel lists what the script has printed so far.
+backward pass; it changes as the steps cross into the next one. `f` and `b` go to the end of the next
+forward steps and of the backward pass, `j` to an iteration (`3`) or a backward pass (`p3`); the step
+panel lists what the script has printed so far.
 
 **Quiz mode** (`q`). Each number is hidden until you type a prediction in the quiz panel: a number or
 arithmetic (`2*3`, `1/4`). Right (within 0.1%, or the answer rounded to the digits you typed, at least 2):
