@@ -37,6 +37,7 @@ class ScriptTrace(Trace):
     run: ScriptRun | None = None
     print_at: tuple[int, ...] = ()
     events: tuple[int, ...] = field(default=())  # each step's event index in program.script
+    frame_keys: list = field(default_factory=list, compare=False)  # a front end's cache (tui.script_view)
 
 
 def build_script_trace(program: ScriptProgram) -> ScriptTrace:

@@ -25,20 +25,35 @@ FrameKey = tuple[int | None, int | None]  # (loop iteration, backward pass)
 
 def frame_key(trace: ScriptTrace, k: int) -> FrameKey:
     """The frame step k belongs to (k counts steps taken; 0 is the start)."""
+    return frame_keys(trace)[max(0, min(k, len(trace.steps)))]
+
+
+def frame_keys(trace: ScriptTrace) -> list[FrameKey]:
+    """Every k's frame, in one pass over the steps (once per trace: stepping is then a lookup)."""
+    if trace.frame_keys:
+        return trace.frame_keys  # type: ignore[return-value]
     steps = trace.steps
-    if not steps:
-        return (None, None)
-    at = max(0, min(k, len(steps)) - 1)
-    iteration = steps[at].iteration
-    if iteration is None:  # outside loops: the nearest iteration, looking back first
-        iteration = next((s.iteration for s in reversed(steps[:at]) if s.iteration is not None), None)
-        if iteration is None:
-            iteration = next((s.iteration for s in steps[at:] if s.iteration is not None), None)
-    if k == 0:
-        return (iteration, None)
-    passes = [s.backward_pass for s in steps[:at + 1] if s.backward_pass is not None
-              and s.iteration == iteration]
-    return (iteration, passes[-1] if passes else None)
+    iterations: list[int | None] = [s.iteration for s in steps]
+    last = None  # outside loops: the nearest iteration, looking back first, else ahead
+    for i, it in enumerate(iterations):
+        if it is None:
+            iterations[i] = last
+        else:
+            last = it
+    ahead = None
+    for i in range(len(steps) - 1, -1, -1):
+        if steps[i].iteration is not None:
+            ahead = steps[i].iteration
+        elif iterations[i] is None:
+            iterations[i] = ahead
+    keys: list[FrameKey] = [(iterations[0] if steps else None, None)]
+    latest: dict[int | None, int] = {}  # iteration -> its latest backward pass so far
+    for s, it in zip(steps, iterations, strict=True):
+        if s.backward_pass is not None:
+            latest[s.iteration] = s.backward_pass
+        keys.append((it, latest.get(it)))
+    trace.frame_keys.extend(keys)
+    return keys
 
 
 @dataclass
