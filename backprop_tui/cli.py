@@ -188,6 +188,11 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
         referee.kill()  # bad input: no need to wait for torch
         raise
     referee.close(wait=False)
+    title = "stdin" if path == "-" else path
+    if getattr(program, "script", None):  # backward(), loops, updates: report.script_report
+        from backprop_tui.report.script_report import write_script
+
+        return write_script(trace, title, fmt, out, sheet)  # type: ignore[arg-type]
     extra = None
     if program.dialect == "torch":  # its queries and prints, each checked by real torch
         from backprop_tui.report.snippet_checks import snippet_checks
@@ -196,7 +201,6 @@ def trace_command(path: str, fmt: str, of: str | None, atomic: bool, out: TextIO
     queries_ok = all(q["ok"] for q in extra["queries"]) if extra else True
     if not queries_ok:
         extra["ok"] = False  # type: ignore[index]
-    title = "stdin" if path == "-" else path
     if sheet is not None:
         from backprop_tui.report.worksheet import chain_sheet, render
 

@@ -75,6 +75,14 @@ def check_trace(trace: Trace) -> Trace:
     from backprop_tui.check.pipeline import judge
     from backprop_tui.check.torch_referee import torch_figures
 
+    if getattr(trace.program, "script", None):  # a PyTorch script: torch replays it, twice (check.torch_script)
+        from backprop_tui.check.script_check import judge_script
+        from backprop_tui.check.torch_script import run_script_in_torch
+
+        program = trace.program
+        return judge_script(trace, {"float64": run_script_in_torch(program, float64=True),  # type: ignore[arg-type]
+                                    "at_dtypes": run_script_in_torch(program)})  # type: ignore[arg-type]
+
     figures = torch_figures(trace.program, trace.output)
     if trace.program.dialect == "torch":
         from backprop_tui.check.torch_snippet import run_snippet_in_torch, torch_queries

@@ -25,6 +25,8 @@ def _step(x: float) -> float:
 
 
 def fd_figures(trace: Trace) -> tuple[dict[str, float | None], dict[tuple[str, str], float | None]]:
+    if getattr(trace.program, "script", None):  # a PyTorch script: judged step by step (check.script_check)
+        return {}, {}
     return _fd_grads(trace), _fd_locals(trace)
 
 

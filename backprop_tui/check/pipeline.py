@@ -33,12 +33,15 @@ class ChainCheck:
 
         wire = encode(program)
         self.program = program
-        self._chain: Future[dict[str, Any]] = referee.submit("chain", program=wire, fd=fd, compact=not fd)
+        self.script = bool(getattr(program, "script", None))  # a PyTorch script: torch replays it (snippet kind)
+        self._chain: Future[dict[str, Any]] | None = None if self.script else \
+            referee.submit("chain", program=wire, fd=fd, compact=not fd)
         self._snippet: Future[dict[str, Any]] | None = (
             referee.submit("snippet", program=wire) if program.dialect == "torch" else None)
 
     def figures(self) -> Figures:
         """Waits for torch; raises check.protocol.RefereeError if it failed."""
+        assert self._chain is not None
         reply = self._chain.result()
         figures = figures_from_lists(reply["lists"], self.program) if "lists" in reply else \
             figures_from_json(reply["figures"])
@@ -47,6 +50,11 @@ class ChainCheck:
         return figures
 
     def finish(self, trace: Trace, fd: tuple[dict, dict] | None = None, exact: Any = None) -> Trace:
+        if self.script:  # every step judged from torch's replay of the script (check.script_check)
+            from backprop_tui.check.script_check import judge_script
+
+            assert self._snippet is not None
+            return judge_script(trace, self._snippet.result())  # type: ignore[arg-type]
         figures = self.figures()
         if fd is not None:
             figures = replace(figures, fd_grads=fd[0], fd_locals=fd[1])
@@ -54,8 +62,9 @@ class ChainCheck:
 
 
 def exact_for(program: Program, output: str | None = None) -> Any:
-    """The exact referee's figures for a program of up to EXACT_LIMIT variables (else None: lazily, later)."""
-    if len(program.assignments) > EXACT_LIMIT:
+    """The exact referee's figures for a program of up to EXACT_LIMIT variables (else None: lazily, later;
+    a script's steps call it on demand, check.script_exact)."""
+    if len(program.assignments) > EXACT_LIMIT or getattr(program, "script", None):
         return None
     from backprop_tui.check.exact import exact_figures
 

@@ -127,7 +127,16 @@ def run_snippet_in_torch(program: Program) -> dict[str, Any]:
 @kind("snippet")
 def handle_snippet(request: dict[str, Any], session: Session) -> dict[str, Any]:
     """{"program": lang.wire.encode(snippet)} -> the run at the program's dtypes: {"printed": torch's lines,
-    "values", "grads" (∂output/∂name), "locals" ([of, wrt, value] rows), "queries" (by label), "dtypes"}."""
+    "values", "grads" (∂output/∂name), "locals" ([of, wrt, value] rows), "queries" (by label), "dtypes"}.
+    A script (backward(), loops, updates: lang.script) is replayed twice (check.torch_script): {"script": true,
+    "at_dtypes": its run at the program's dtypes, "float64": its run in float64, "printed": torch's lines}."""
     from backprop_tui.lang.wire import decode
 
-    return run_snippet_in_torch(decode(request["program"]))
+    program = decode(request["program"])
+    if getattr(program, "script", None):
+        from backprop_tui.check.torch_script import run_script_in_torch
+
+        own = run_script_in_torch(program)  # type: ignore[arg-type]
+        return {"script": True, "at_dtypes": own, "float64": run_script_in_torch(program, float64=True),  # type: ignore[arg-type]
+                "printed": own["printed"]}
+    return run_snippet_in_torch(program)

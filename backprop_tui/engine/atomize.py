@@ -14,6 +14,11 @@ from backprop_tui.lang.program import Program
 
 
 def atomize(program: Program) -> Program:
+    if getattr(program, "script", None):
+        from backprop_tui.errors import BadInput
+
+        raise BadInput("the gate level (--atomic) is made from a chain or a snippet without backward(); this is a "
+                       "PyTorch script with backward passes, loops or updates")
     named: dict = {}  # inner node -> its name; operand tuple -> its rewritten tuple
     out: list[Assignment] = []
     for a in program.assignments:

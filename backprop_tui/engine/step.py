@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Phase = Literal["forward", "local", "backward", "loss", "update"]
+Phase = Literal["forward", "local", "backward", "loss", "update", "reset"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +29,15 @@ class Step:
     # a float32 snippet: the step at the program's own dtypes, the engine's emulation beside torch's run
     value32: float | None = None
     torch_value32: float | None = None
+    # a PyTorch script (lang.script): the loop iteration (the loop variable's value) and the backward() call
+    # (1, 2, ...) the step belongs to; None outside loops and outside backward passes
+    iteration: int | None = None
+    backward_pass: int | None = None
 
     @property
     def label(self) -> str:
         if self.phase == "local":
             return f"∂{self.target}/∂{self.wrt}"
-        if self.phase == "backward":
+        if self.phase in ("backward", "reset"):
             return f"grad({self.target})"
         return self.target

@@ -51,7 +51,12 @@ class Trace:
 
 
 def build_trace(program: Program, output: str | None = None) -> Trace:
-    """The values, locals, gradients and steps of `program`; BadInput beyond limits.STEPS steps."""
+    """The values, locals, gradients and steps of `program`; BadInput beyond limits.STEPS steps. A PyTorch
+    script (backward(), loops, updates: lang.script) has its own step list (engine.script_trace)."""
+    if getattr(program, "script", None):
+        from backprop_tui.engine.script_trace import build_script_trace
+
+        return build_script_trace(program)  # type: ignore[arg-type]
     check_size(program)
     out = output or program.output
     values: dict[str, float] = {}

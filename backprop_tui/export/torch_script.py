@@ -24,7 +24,13 @@ ATOM = 9
 
 
 def chain_script(program: Program, source: str) -> str:
-    """The script's text; BadInput for an operation torch has no counterpart for here (none today)."""
+    """The script's text; BadInput for an operation torch has no counterpart for here (none today), and for a
+    PyTorch script with backward passes (it is torch code already: its own file runs as it is)."""
+    if getattr(program, "script", None):
+        from backprop_tui.errors import BadInput
+
+        raise BadInput("this file is a PyTorch script with backward(), loops or updates: it is torch code "
+                       "already (run it with python); export rebuilds a chain or a snippet without backward()")
     names = program.names
     ident = identifiers(names, RESERVED)
     requires: dict[str, bool] = {}

@@ -112,7 +112,10 @@ def _num(v: float | int | None) -> str:
 
 def prerender(trace: Trace) -> dict[str, list[str]]:
     """Each row's JSON as far as the engine alone knows it (names, formulas, values): the CLI writes this
-    while torch works, so little is left once it has answered. Rows of "steps", "locals" and "nodes"."""
+    while torch works, so little is left once it has answered. Rows of "steps", "locals" and "nodes".
+    A PyTorch script has its own document (report.script_report): {}."""
+    if getattr(trace.program, "script", None):
+        return {}
     steps, local_heads = [], []
     for s in trace.steps:
         head = (f'{{"index": {s.index}, "phase": "{s.phase}", "target": {_text(s.target)}, '

@@ -16,7 +16,7 @@ else:
 
 
 class DialogActions(Base):
-    loading_model = False  # a PyTorch model file is being read (scripted screenshots wait for it)
+    loading_model = False  # a PyTorch model file (or a large spec) is being read: scripted keys wait for it
 
     def action_edit(self) -> None:
         self.editor.focus()
@@ -88,6 +88,7 @@ class DialogActions(Base):
         base = _Path.cwd() if path == "-" else _Path(path).parent
         if len(text) > BACKGROUND_CHARS or "csv" in text:
             self.error_line.show(f"loading {path}… the app stays usable; ctrl+q quits")
+            self.loading_model = True  # scripted keys wait for the network screen (tui.launch)
             in_background(self, lambda: parse_spec(text, base), lambda spec: self.show_network(path, spec))
             return
         try:
@@ -134,6 +135,7 @@ class DialogActions(Base):
         from backprop_tui.files import cannot_open
         from backprop_tui.tui.screens.network import NetworkScreen
 
+        self.loading_model = False
         if isinstance(spec, BadInput):
             self.error_line.show(cannot_open(path, spec))
             self.notify(f"cannot open {path}", severity="error")

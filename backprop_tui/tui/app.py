@@ -27,6 +27,7 @@ from backprop_tui.tui.graph_actions import GraphActions, Laid
 from backprop_tui.tui.messages import CheckDone, NodeSelected
 from backprop_tui.tui.presets import SEED_CHAIN
 from backprop_tui.tui.quiz_actions import QuizActions
+from backprop_tui.tui.script_actions import ScriptActions
 from backprop_tui.tui.state import StepState
 from backprop_tui.tui.unsaved_work import UnsavedWork
 from backprop_tui.tui.widgets.editor import ErrorLine, ProgramEditor
@@ -40,7 +41,7 @@ DEBOUNCE = 0.3
 CHECK_DELAY = 0.2
 # actions a focused editor or input keeps its own keys for (the keys type text there instead)
 TYPING_KEYS = {"next", "previous", "first", "last", "finish_forward", "run_backward", "edit", "open", "save",
-               "find", "help", "presets", "network", "toggle_level", "toggle_fit", "quiz"}
+               "find", "help", "presets", "network", "toggle_level", "toggle_fit", "quiz", "jump"}
 
 
 class ChainScreen(Screen):
@@ -62,7 +63,7 @@ def _commands():  # the palette's provider, imported when the palette first open
     return BackpropCommands
 
 
-class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, DialogActions, App[int]):
+class BackpropApp(ScriptActions, QuizActions, GraphActions, UnsavedWork, BackgroundBuild, DialogActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
     COMMANDS = App.COMMANDS | {_commands}
@@ -81,6 +82,7 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
         Binding("w", "network", "Network", priority=True),
         Binding("q", "quiz", "Quiz", priority=True),
         Binding("slash", "find", "Find", priority=True),
+        Binding("j", "jump", "Jump", show=False, priority=True),  # a backward pass or iteration (a script)
         Binding("g", "toggle_level", "Gates", priority=True),
         Binding("z", "toggle_fit", "Fit/1:1", priority=True),
         Binding("question_mark", "help", "Help", priority=True),
@@ -226,6 +228,7 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
         self.refresh_views()
 
     def refresh_views(self, scroll: bool = True) -> None:
+        self.sync_frame()  # a PyTorch script: the circuit and table show the current iteration's frame
         self.quiz_show(moved=scroll)
         self.graph.show(self.k, scroll)
         table = self.query_one(VariableTable)
@@ -327,10 +330,11 @@ class BackpropApp(QuizActions, GraphActions, UnsavedWork, BackgroundBuild, Dialo
 
     def action_finish_forward(self) -> None:
         if self.state is not None:
-            self.go(max(self.k, self.state.forward_end))
+            self.go(self.forward_end_after(self.k))  # a script: the end of the next run of forward steps
 
     def action_run_backward(self) -> None:
-        self.action_last()
+        if self.state is not None:
+            self.go(self.backward_end_after(self.k))  # a script: the end of this or the next backward pass
 
     # -- focus, files, dialogs ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

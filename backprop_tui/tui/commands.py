@@ -24,6 +24,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Save the program", "save", "s"),
     ("Pick an example program", "presets", "t"),
     ("Find a node by name", "find", "/"),
+    ("Jump to a backward pass or loop iteration (a PyTorch script)", "jump", "j"),
     ("Graph: statement level / gate level (one node per operation)", "toggle_level", "g"),
     ("Graph: fit the whole graph / 1:1", "toggle_fit", "z"),
     ("Help: chain rule, product rule, notation", "help_always", "? / f1"),

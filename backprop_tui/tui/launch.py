@@ -93,6 +93,10 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
 
     async def pilot_run(pilot) -> None:
         await pilot.pause()
+        deadline = time.monotonic() + timeout
+        while app.loading_model and time.monotonic() < deadline:  # a model file (or a large spec) being read:
+            await asyncio.sleep(0.05)  # the keys are for the screen it opens, not for the chain screen under it
+        await pilot.pause()
         for key in keys:
             await pilot.press(key)
         await pilot.pause()

@@ -70,3 +70,30 @@ def test_a_screenshot_that_cannot_settle_in_time_exits_2_and_writes_nothing(tmp_
     code = launch(str(spec), ["t"], str(out), (100, 30), timeout=0.5, network_checkers=(echo_trace, echo_epoch))
     assert code == 2 and not out.exists()
     assert "still training after 0.5 s" in capsys.readouterr().err
+
+
+def test_keys_wait_for_a_model_file_to_open_its_network_screen(tmp_path, monkeypatch):
+    """`--press t` on a model file: the model loads in a worker (torch replays its draws, a second or two
+    when the referee starts with the app); the keys wait for the network screen it opens, so `t` trains
+    there instead of opening the chain screen's presets."""
+    import time
+
+    from backprop_tui.network import model_cli
+    from tests.network.helpers import echo_epoch, echo_trace
+    from tests.network.test_model_overflow import DIVERGING
+
+    real_load = model_cli.load
+
+    def slow_load(*args, **kwargs):  # the referee's torch import, as a fresh process pays it
+        time.sleep(1.0)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(model_cli, "load", slow_load)
+    model = tmp_path / "line.py"
+    model.write_text(DIVERGING.replace("lr=10", "lr=0.05"), encoding="utf-8")
+    out = tmp_path / "trained.svg"
+    code = launch(str(model), ["t"], str(out), (160, 40), timeout=60, network_checkers=(echo_trace, echo_epoch))
+    assert code == 0
+    text = out.read_text().replace("&#160;", " ")
+    assert "network 1-1" in text and "trained 100 epochs" in text  # the epochs field's 100
+    assert "Open an example program" not in text

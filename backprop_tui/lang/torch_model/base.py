@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from backprop_tui.errors import BadInput
+from backprop_tui.lang.source_text import SourceText, dotted_path
 
 # import path -> what the reader knows it as (the modules and classes a model file may import)
 MODULES = {
@@ -24,43 +24,16 @@ NO_MINIBATCH = ("DataLoader and mini-batch loops are not supported: training her
 NOT_CPU = "devices other than the CPU are not supported: the tool and its torch referee run on the CPU (\"cpu\")"
 
 
-class Context:
+class Context(SourceText):
     """The text being read, the names its imports bind, and a BadInput factory with line and column."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.lines = text.split("\n")
+        super().__init__(text)
         self.imports: dict[str, str] = {}  # local name -> dotted path ("nn" -> "torch.nn")
-
-    def source(self, line: int | None) -> str | None:
-        return self.lines[line - 1] if line and 0 < line <= len(self.lines) else None
-
-    def col(self, line: int, byte_offset: int) -> int:
-        """ast columns are UTF-8 byte offsets; messages count characters from 1."""
-        text = self.source(line)
-        if text is None or text.isascii():
-            return byte_offset + 1
-        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
-
-    def where(self, node: ast.AST) -> tuple[int, int]:
-        line = getattr(node, "lineno", 0)
-        return line, self.col(line, getattr(node, "col_offset", 0))
-
-    def fail(self, message: str, node: ast.AST | None, hint: str | None = None) -> BadInput:
-        if node is None or not getattr(node, "lineno", None):
-            return BadInput(message, hint=hint)
-        line, col = self.where(node)
-        return BadInput(message, line, col, self.source(line), hint)
 
     def dotted(self, node: ast.expr) -> str | None:
         """`nn.Linear` -> "torch.nn.Linear" when the chain starts at an imported name; else None."""
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name) or node.id not in self.imports:
-            return None
-        return ".".join([self.imports[node.id], *reversed(parts)])
+        return dotted_path(node, self.imports)
 
     def snippet(self, node: ast.AST, limit: int = 40) -> str:
         """The node's own text, shortened, for a message (`nn.Dropout(0.5)`)."""

@@ -54,6 +54,15 @@ When a name is used more than once (fan-out), one term per use is added up: `gra
   digits, one band. Arrows and `n`/`p` step; scroll the graph with the mouse wheel, `up`/`down`,
   `pageup`/`pagedown`, `shift`+wheel sideways.
 
+**A PyTorch script** (`loss.backward()`, `x.grad`, updates under `torch.no_grad()`, a `for` loop): each
+`backward()` is a backward pass in the step list, numbered by its call and tagged with its loop iteration;
+a leaf's step adds this pass to its `.grad` (`x.grad = 4.5 (before) + 4.5 (this pass) = 9`), an update
+writes its arithmetic (`w = w - lr·grad(w) = …`). Names made in a loop carry the iteration (`loss@2`).
+The graph shows the current iteration only, with the values that iteration used and the gradients of its
+backward pass; it changes as the steps cross into the next one. `f` and `b` go to the end of the next
+forward steps and of the backward pass, `j` to an iteration (`3`) or a backward pass (`p3`); the step
+panel lists what the script has printed so far.
+
 **Quiz mode** (`q`). Each number is hidden until you type a prediction in the quiz panel: a number or
 arithmetic (`2*3`, `1/4`). Right (within 0.1%, or the answer rounded to the digits you typed, at least 2):
 ✓ and the next step. Wrong: a hint naming the rule, a second try, then the answer with its arithmetic.
@@ -62,7 +71,8 @@ Enter moves on where nothing is asked; escape leaves the input; the choice besid
 ## Keys
 `→`/`n` next · `←`/`p` previous · `home`/`end` start/end · `f` finish forward · `b` run backward ·
 `e` edit · `escape` leave the editor · `ctrl+r` rebuild now · `o` open · `s` save · `t` presets ·
-`/` find a node · `g` statement/gate level · `z` fit/1:1 · `q` quiz mode · `?`/`f1` this help ·
+`/` find a node · `j` jump to a backward pass or iteration · `g` statement/gate level · `z` fit/1:1 ·
+`q` quiz mode · `?`/`f1` this help ·
 `ctrl+p` command palette · `ctrl+z` undo opening a program ·
 `ctrl+q` quit (asks first if there are unsaved edits) · in the editor `f7` selects all ·
 `w` back to the network, after opening a neuron's chain from it

@@ -20,7 +20,7 @@ PHASES = {
     "forward": "compute a value",
     "local": "one edge's derivative, other inputs fixed",
     "backward": "chain rule, from the output back",
-    "loss": "the loss", "update": "a parameter update",
+    "loss": "the loss", "update": "a parameter update", "reset": "a gradient reset",
 }
 START = (
     "Press → or n for the first step, ← or p to go back; f finishes the forward pass, b runs the "
@@ -52,13 +52,15 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         return Content("No program yet.")
     step = st.step(k)
     parts: list[Content] = []
+    script = getattr(st.trace, "run", None) is not None  # a PyTorch script (engine.script_trace)
     if step is None:
         parts.append(Content.styled(f"Start · {st.n} steps ahead", "bold"))
         parts.append(Content(START))
     else:
         head = Content.styled(f"{step.phase.upper()} · step {k} of {st.n}", "bold $accent")
         # blanks between styled runs stay unstyled: an SVG screenshot's viewer may drop a run's leading blanks
-        parts.append(head + Content(" ") + Content.styled(f"· {PHASES.get(step.phase, step.phase)}", "dim"))
+        parts.append(head + Content(" ") + Content.styled(f"· {PHASES.get(step.phase, step.phase)}", "dim")
+                     + where(step))
         if st.hides(step):  # quiz mode: the number waits for the learner's prediction
             parts.append(Content.styled(f"{step.label} = ?", "bold") + Content("  ")
                          + Content.styled("predict it below", "$warning"))
@@ -72,7 +74,7 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         if step.nondiff:
             parts.append(Content.styled("a kink (not differentiable here): torch's convention is used",
                                         "$warning"))
-        fd = "" if step.phase == "forward" else f"   finite diff {short(step.fd_value)}"
+        fd = "" if step.phase == "forward" or script else f"   finite diff {short(step.fd_value)}"
         torch = "pending" if not st.trace.checked else short(step.torch_value)
         kept = ""  # how many significant digits the engine's float64 figure has right (the exact referee)
         if step.digits is not None:
@@ -89,7 +91,9 @@ def describe(st: StepState | None, k: int, selected: str | None, torch_error: st
         if note:
             parts.append(Content.styled(note, "$warning" if step.ok is not True else "italic"))
         parts.extend(Content.styled(w.short_line(), "$warning") for w in step_warnings(st, k))
-    if st.trace.program.dialect == "torch" and (step is None or k == st.n):
+    if script:
+        parts.extend(script_prints(st, k))
+    elif st.trace.program.dialect == "torch" and (step is None or k == st.n):
         parts.extend(snippet_answers(st))
     parts.extend(_selected(st, k, selected))
     return Content("\n").join(parts)
@@ -113,6 +117,46 @@ def compound_lines(st: StepState, step: Step, compound: Callable[[str], bool] | 
         text = S.render(program.get(name).expr, budget=200) or "a long formula (see the program)"
         out.append(Content.styled(f"ƒ is {name}'s statement: {name} = {text}", "dim"))
     return out
+
+
+def where(step: Step) -> Content:
+    """A script's step: which backward() call and which loop iteration it belongs to."""
+    parts = []
+    if step.backward_pass is not None:
+        parts.append(f"backward pass {step.backward_pass}")
+    if step.iteration is not None:
+        parts.append(f"iteration {step.iteration}" if parts else f"in iteration {step.iteration}")
+    if not parts:
+        return Content("")
+    text = parts[0] + (f" ({parts[1]})" if len(parts) > 1 else "")
+    return Content(" ") + Content.styled(f"· {text}", "bold $secondary")
+
+
+PRINTS_SHOWN = 4
+_printed: list = [None, None]  # (trace, its script_checks)
+
+
+def script_prints(st: StepState, k: int) -> list[Content]:
+    """What the script has printed by step k (torch's own lines once checked), the latest few."""
+    trace = st.trace
+    if _printed[0] is not trace:  # once per trace (and once more when torch's verdicts arrive)
+        from backprop_tui.check.script_check import script_checks
+
+        try:
+            _printed[:] = [trace, script_checks(trace)]  # type: ignore[arg-type]
+        except Exception as err:  # never crash the panel: say what happened
+            return [Content.styled(f"cannot show the printed lines: {err}", "$error")]
+    rows = [p for p in _printed[1]["prints"] if p["after_step"] <= k]
+    if not rows:
+        return []
+    who = "printed (torch's own output)" if trace.checked else "printed"
+    shown = rows[-PRINTS_SHOWN:]
+    more = f" (the last {len(shown)} of {len(rows)})" if len(rows) > len(shown) else ""
+    lines = [Content.styled(f"{who} by now{more}:", "bold")]
+    for p in shown:
+        mark = "" if p["same"] or not trace.checked else f"   (the engine's own float32: {p['engine']})"
+        lines.append(Content(f"  {p['text']}") + Content.styled(mark, "$warning"))
+    return lines
 
 
 def _selected(st: StepState, k: int, selected: str | None) -> list[Content]:
