@@ -10,6 +10,7 @@ from backprop_tui.engine.trace import Trace
 
 if TYPE_CHECKING:
     from backprop_tui.tui.app import BackpropApp
+    from backprop_tui.tui.graph_actions import Laid
 
     Base = BackpropApp
 else:
@@ -23,10 +24,10 @@ class ScriptActions(Base):
     def is_script(self) -> bool:
         return self.state is not None and getattr(self.state.trace, "run", None) is not None
 
-    def lay_out(self, trace: Trace) -> None:
+    def lay_out(self, trace: Trace, laid: Laid | None = None) -> None:
         if getattr(trace, "run", None) is None:
             self._frame = self._frame_source = None
-            super().lay_out(trace)
+            super().lay_out(trace, laid)
             return
         self.title_graph()
         self._frame_source = None  # drawn by sync_frame, frame by frame
