@@ -27,7 +27,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Log, ProgressBar, Static
+from textual.widgets import DataTable, Input, Log, ProgressBar, Static
 
 from backprop_tui.engine.step import Step
 from backprop_tui.engine.warnings import LearningWarning
@@ -45,6 +45,7 @@ from backprop_tui.tui.screens.net_quiz import TYPED, NetQuizMixin
 from backprop_tui.tui.screens.net_select import SelectionMixin
 from backprop_tui.tui.screens.net_train import TrainingMixin
 from backprop_tui.tui.screens.net_views import PANELS, ViewsMixin
+from backprop_tui.tui.widgets.footer import KeysFooter
 from backprop_tui.tui.widgets.net_detail import NeuronDetail
 from backprop_tui.tui.widgets.net_diagram import NetDiagram
 from backprop_tui.tui.widgets.net_region import DecisionMap
@@ -149,7 +150,7 @@ class NetworkScreen(ViewsMixin, NetQuizMixin, SelectionMixin, TrainingMixin, Scr
         yield Static(id="net-spark")
         yield Static(id="net-warn")
         yield Static(id="net-status")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         try:
