@@ -22,7 +22,7 @@ from backprop_tui.engine.trace import Trace, build_trace
 from backprop_tui.errors import BadInput
 from backprop_tui.lang import parse_program
 from backprop_tui.tui.actions import DialogActions
-from backprop_tui.tui.building import PROGRAM_CHARS, BackgroundBuild
+from backprop_tui.tui.building import BackgroundBuild, builds_in_background
 from backprop_tui.tui.graph_actions import GraphActions, Laid
 from backprop_tui.tui.messages import CheckDone, NodeSelected
 from backprop_tui.tui.presets import SEED_CHAIN
@@ -194,7 +194,7 @@ class BackpropApp(ScriptActions, QuizActions, GraphActions, UnsavedWork, Backgro
             self._debounce.stop()
             self._debounce = None
         text = self.editor.text
-        if len(text) > PROGRAM_CHARS:
+        if builds_in_background(text):
             self.build_in_background(text, check)
             return False
         self.build_request += 1  # a background build still running is now out of date

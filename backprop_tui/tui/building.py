@@ -2,7 +2,8 @@
 ctrl+q while it parses, derives and lays out (a 20,000-statement program takes seconds).
 
 Small programs build at once, as before (tests and typing stay synchronous). A program of more than
-PROGRAM_CHARS builds in a daemon thread: a plain thread, not Textual's thread worker, whose executor would
+PROGRAM_CHARS, or one with a loop (a few lines of PyTorch can unroll 10,000 iterations: tens of seconds),
+builds in a daemon thread: a plain thread, not Textual's thread worker, whose executor would
 keep the process alive until the build finished after the user quit. Only the newest request's result is
 installed. The thread holds garbage collection off while it allocates (no_gc).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
@@ -29,6 +31,13 @@ BACKGROUND_CHARS = 30_000
 # a program of more characters than this builds in the background: ~200 statements, ~30 ms to parse and
 # derive on the UI thread, under the 50 ms a frame may take (bench/open_time.py's 1,000 nodes: 24,000)
 PROGRAM_CHARS = 5_000
+# a `for` loop unrolls up to limits.LOOP_ITERATIONS times: its cost is not in its length (one scan, linear)
+_LOOP = re.compile(r"\bfor\b")
+
+
+def builds_in_background(text: str) -> bool:
+    """Whether a program text may take longer than a frame to parse and derive: long, or with a loop."""
+    return len(text) > PROGRAM_CHARS or _LOOP.search(text) is not None
 
 
 @contextlib.contextmanager
@@ -87,9 +96,10 @@ class BackgroundBuild(Base):
         self.build_request += 1
         request = self.build_request
         self.building = True
-        if len(text) > BACKGROUND_CHARS:  # a build of a second or more: say so
+        if len(text) > BACKGROUND_CHARS or _LOOP.search(text):  # a build that may take a second or more: say so
             lines = text.count("\n") + 1
-            self.error_line.show(f"building the program ({lines:,} lines)… the app stays usable; ctrl+q quits")
+            what = "unrolling its loops" if _LOOP.search(text) else f"{lines:,} lines"
+            self.error_line.show(f"building the program ({what})… the app stays usable; ctrl+q quits")
         for_level, lay_out = self.program_for_level, self.layout_job()
         in_background(self, lambda: build_parts(text, for_level, lay_out),
                       lambda result: self._built(request, text, check, result))

@@ -57,12 +57,13 @@ class GraphActions(Base):
             return atomize(program)
         return program
 
-    def layout_job(self) -> Callable[[Trace], Laid]:
+    def layout_job(self) -> Callable[[Trace], Laid | None]:
         """A trace's circuit with the graph's present settings, as a function safe in a thread (a large
         program's build lays it out in its own thread: building.build_parts)."""
         graph = self.graph
         ascii, fit, room = graph.ascii, graph.fit, graph.room()
-        return lambda trace: circuit_of(trace, ascii, fit, room)
+        # a PyTorch script's circuit is one iteration's frame, drawn as the steps reach it (script_actions)
+        return lambda trace: None if getattr(trace, "run", None) is not None else circuit_of(trace, ascii, fit, room)
 
     def lay_out(self, trace: Trace, laid: Laid | None = None) -> None:
         """Give the graph this trace's circuit: the one a thread has `laid` out already, else at once when

@@ -124,3 +124,33 @@ async def test_f_and_b_step_through_one_iteration_at_a_time(make_app) -> None:
         assert trace.steps[app.k - 1].target == "loss@1"
         await pilot.press("b", "b")  # the end of pass 2, then of pass 3
         assert trace.steps[app.k - 1].backward_pass == 3
+
+
+async def test_a_long_loop_builds_off_the_ui_thread(make_app, monkeypatch) -> None:
+    """A few lines can unroll thousands of iterations: the build runs in a thread, the app answers meanwhile
+    (the thread is held until the app has answered a key, so the test does not race the build)."""
+    import threading
+
+    from backprop_tui.tui import building
+
+    text = SGD.replace("range(5)", "range(400)")
+    assert len(text) < building.PROGRAM_CHARS and building.builds_in_background(text)  # short, yet a loop
+    release, built = threading.Event(), building.build_parts
+
+    def held(*args):
+        assert release.wait(30)
+        return built(*args)
+
+    monkeypatch.setattr(building, "build_parts", held)
+    app = make_app(text)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.building and "unrolling its loops" in str(app.error_line.render())
+        await pilot.press("question_mark")  # a key is answered while it builds
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        await pilot.press("escape")
+        release.set()
+        await settle(app, pilot, timeout=60)
+        assert not app.building and app.state is not None
+        assert max(s.iteration or 0 for s in app.state.trace.steps) == 399
