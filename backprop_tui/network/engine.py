@@ -279,5 +279,3 @@ class _Builder:
         self.steps.append(Step(len(self.steps), phase, target, formula, value if scalar else None, wrt=wrt))
         self.arrays.append(None if value is None else np.asarray(value, dtype=np.float64))
         self.keys.append(key)
-
-
