@@ -3,6 +3,9 @@
 Batch layout is rows × features, as torch's: z = a·Wᵀ + b for the whole batch (for one row, z = W·a + b).
 A step's numbers are in its formula; vectors and matrices also go in NetTrace.arrays, parallel to the
 steps (Step.value holds the float only for the scalar loss).
+
+The elementwise math is in activations.py and losses.py, the fast training loop in training.py;
+their public names stay importable from here.
 """
 
 from __future__ import annotations
@@ -14,105 +17,21 @@ import numpy as np
 
 from backprop_tui.engine.step import Step
 from backprop_tui.network import formulas as F
-from backprop_tui.network.clamps import (
-    BCE_EPS,
-    LOG_FLOOR,
-    bce_grad_note,
-    bce_loss_note,
-    log_of_zero,
-    log_of_zero_note,
-)
+from backprop_tui.network.activations import activate, derivative, sigmoid, softmax, softmax_jacobian
+from backprop_tui.network.clamps import bce_grad_note, bce_loss_note, log_of_zero, log_of_zero_note
 from backprop_tui.network.formulas import jac_text, mat
+from backprop_tui.network.losses import ce_shortcut, loss_grad, loss_value
 from backprop_tui.network.spec import Spec
+from backprop_tui.network.training import Epoch, train
 from backprop_tui.network.verdict import arrays_agree, with_torch  # re-exported (__all__)
 from backprop_tui.numbers import short
 
-__all__ = ["Key", "NetTrace", "Pass", "arrays_agree", "full_pass", "jac_text", "mat", "trace", "train",
-           "with_torch"]
+__all__ = ["Epoch", "Key", "NetTrace", "Pass", "activate", "arrays_agree", "ce_shortcut", "derivative", "forward",
+           "full_pass", "jac_text", "loss_grad", "loss_value", "mat", "sigmoid", "softmax", "softmax_jacobian",
+           "trace", "train", "with_torch"]
 
 
-# -- the math ---------------------------------------------------------------------------------------
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def activate(name: str, z: np.ndarray) -> np.ndarray:
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    if name == "sigmoid":
-        return sigmoid(z)
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "softmax":
-        return softmax(z)
-    return z  # identity
-
-
-def derivative(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """f'(z) elementwise, written from the output a as torch's backward does (relu'(0) = 0, as torch)."""
-    if name == "relu":
-        return (z > 0).astype(np.float64)
-    if name == "sigmoid":
-        return a * (1.0 - a)
-    if name == "tanh":
-        return 1.0 - a * a
-    return np.ones_like(z)
-
-
-def softmax_jacobian(s: np.ndarray) -> np.ndarray:
-    """J = diag(s) − s·sᵀ per row: (rows, k, k)."""
-    return s[:, :, None] * np.eye(s.shape[1])[None] - s[:, :, None] * s[:, None, :]
-
-
-def loss_value(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> float:
-    n = a.shape[0]
-    if loss == "mse":
-        return float(np.mean((a - y) ** 2))
-    if loss == "half_sse":
-        return float(0.5 * np.sum((a - y) ** 2) / n)
-    if loss == "bce":
-        la = np.maximum(np.log(a), LOG_FLOOR)
-        lb = np.maximum(np.log1p(-a), LOG_FLOOR)
-        return float(-np.mean(y * la + (1.0 - y) * lb))
-    if loss == "bce_with_logits":  # torch's stable form: max(a, 0) − a·y + log(1 + e^−|a|)
-        return float(np.mean(np.maximum(a, 0.0) - a * y + np.log1p(np.exp(-np.abs(a)))))
-    if output == "identity" or loss == "cross_entropy_logits":  # log-softmax of the logits, as torch
-        top = a.max(axis=1, keepdims=True)
-        lse = top + np.log(np.exp(a - top).sum(axis=1, keepdims=True))
-        return float(-np.sum(y * (a - lse)) / n)
-    with np.errstate(divide="ignore"):
-        logs = np.where(y != 0, np.log(a), 0.0)
-    return float(-np.sum(y * logs) / n)
-
-
-def loss_grad(loss: str, output: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """∂L/∂a for the output activations a (for cross_entropy on logits, a are the logits)."""
-    n, k = a.shape
-    if loss == "mse":
-        return 2.0 * (a - y) / (n * k)
-    if loss == "half_sse":
-        return (a - y) / n
-    if loss == "bce":
-        return (a - y) / np.maximum(a * (1.0 - a), BCE_EPS) / (n * k)
-    if loss == "bce_with_logits":
-        return (sigmoid(a) - y) / (n * k)
-    if output == "identity" or loss == "cross_entropy_logits":
-        return ce_shortcut(softmax(a), y)
-    with np.errstate(all="ignore"):  # torch's log backward divides by a: −inf under a target, 0/0 = nan beside
-        return -y / (a * n)
-
-
-def ce_shortcut(s: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Softmax + cross-entropy: ∂L/∂z = (s·Σy − y)/N, which is (s − y)/N for one-hot or probability rows."""
-    return (s * y.sum(axis=1, keepdims=True) - y) / s.shape[0]
-
-
+# -- one pass ---------------------------------------------------------------------------------------
 @dataclass
 class Pass:
     """One forward and backward pass on the batch: every intermediate, by layer 1..L (index 0: the input)."""
@@ -170,81 +89,6 @@ def full_pass(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray | None = 
 def sgd(spec: Spec, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """W ← W − lr·dW for every parameter that learns; frozen ones are kept as they are."""
     return {name: p if name in spec.freeze else p - spec.lr * grads[name] for name, p in params.items()}
-
-
-# -- training ---------------------------------------------------------------------------------------
-@dataclass
-class Epoch:
-    """What one epoch did: the loss before its update, and the parameters it started from."""
-
-    epoch: int
-    loss: float
-    start: dict[str, np.ndarray] | None  # a copy, only for the epochs a checker wants
-
-
-def train(spec: Spec, epochs: int, params: dict[str, np.ndarray] | None = None,
-          keep: Any = None, on_epoch: Any = None) -> tuple[list[float], dict[str, np.ndarray]]:
-    """Full-batch SGD for `epochs` epochs: the losses (one per epoch, before its update) and the last params.
-
-    `on_epoch(Epoch, params)` runs after every epoch's update (params: the live arrays, read them at once);
-    `keep(epoch) -> bool` says for which epochs Epoch.start holds a copy of the parameters the epoch
-    started from (the torch checker's input). `on_epoch` may return False to stop early (a cancelled run).
-    """
-    work = {k: np.array(v, dtype=np.float64, copy=True) for k, v in (params or spec.params).items()}
-    x, y = spec.x, spec.y
-    L, lr = spec.layers, spec.lr
-    ws = [work[f"fc{i}.weight"] for i in range(1, L + 1)]
-    bs = [work[f"fc{i}.bias"] for i in range(1, L + 1)]
-    learn_w = [f"fc{i}.weight" not in spec.freeze for i in range(1, L + 1)]
-    learn_b = [f"fc{i}.bias" not in spec.freeze for i in range(1, L + 1)]
-    acts_names = [spec.act(i) for i in range(1, L + 1)]
-    shortcut = spec.output in ("softmax", "identity") and spec.loss == "cross_entropy"
-    losses: list[float] = []
-    for epoch in range(1, epochs + 1):
-        wanted = keep is not None and keep(epoch)
-        start = {k: v.copy() for k, v in work.items()} if wanted else None
-        # forward
-        a = x
-        zs, acts = [], [x]
-        for i in range(L):
-            z = a @ ws[i].T
-            z += bs[i]
-            a = activate(acts_names[i], z)
-            zs.append(z)
-            acts.append(a)
-        if shortcut and spec.output == "identity":  # the post's case: log-softmax of the logits
-            z_out = zs[-1]
-            top = z_out.max(axis=1, keepdims=True)
-            e = np.exp(z_out - top)
-            tot = e.sum(axis=1, keepdims=True)
-            loss = float(-np.sum(y * (z_out - top - np.log(tot))) / len(x))
-            delta = ce_shortcut(e / tot, y)
-        elif shortcut and not log_of_zero(a, y):  # softmax output: the loss reads log(s), as torch's does
-            loss = loss_value(spec.loss, spec.output, a, y)
-            delta = ce_shortcut(a, y)
-        else:
-            loss = loss_value(spec.loss, spec.output, a, y)
-            g = loss_grad(spec.loss, spec.output, a, y)
-            if spec.output == "softmax":
-                with np.errstate(all="ignore"):
-                    delta = a * (g - np.sum(g * a, axis=1, keepdims=True))
-            else:
-                delta = g * derivative(acts_names[-1], zs[-1], a)
-        losses.append(loss)
-        # backward and update, last layer first (each layer's W is read before it changes)
-        for i in range(L - 1, -1, -1):
-            dw = delta.T @ acts[i]
-            db = delta.sum(axis=0)
-            if i > 0:
-                ga = delta @ ws[i]
-                delta = ga * derivative(acts_names[i - 1], zs[i - 1], acts[i])
-            if learn_w[i]:
-                ws[i] -= lr * dw
-            if learn_b[i]:
-                bs[i] -= lr * db
-        if on_epoch is not None and on_epoch(Epoch(epoch, loss, start), work) is False:
-            break
-    return losses, work
 
 
 # -- the steps --------------------------------------------------------------------------------------
@@ -435,5 +279,3 @@ class _Builder:
         self.steps.append(Step(len(self.steps), phase, target, formula, value if scalar else None, wrt=wrt))
         self.arrays.append(None if value is None else np.asarray(value, dtype=np.float64))
         self.keys.append(key)
-
-

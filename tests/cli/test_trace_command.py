@@ -1,8 +1,8 @@
-"""`backprop-tui trace`: the JSON contract, the formats, exit statuses 0 / 1 / 2, bad input on stderr,
-and the acceptance cases in ../shared/acceptance.
+"""`backprop-tui trace`: the JSON contract, the formats, exit statuses 0 and 1, and the acceptance cases
+in ../shared/acceptance. Exit status 2 (bad input on stderr, nothing run): test_trace_bad_input.py.
 
 Most runs use the in-process referee (`fast_referee`, the same torch figures without a child process);
-the acceptance cases, one disagreement and the hostile inputs go through the real child-process referee.
+the acceptance cases and one disagreement go through the real child-process referee.
 """
 
 from __future__ import annotations
@@ -11,71 +11,12 @@ import io
 import json
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from backprop_tui.engine.rules import RULES
-from tests.core_helpers import WHERE, acceptance_dir, run, write
-from tests.lang.test_chain_parser import BAD as PARSER_BAD
-from tests.lang.test_chain_parser import DEEP
-
-SEED_GRADS = {"x": 4, "w1": 2, "b1": 2, "w2": 3, "b2": 1, "y1": 2, "y2": 1}
-NODE_KEYS = {"name", "value", "grad", "torch_value", "torch_grad", "fd_grad", "nondiff", "ok", "exact_value",
-             "exact_grad"}
-LOCAL_KEYS = {"of", "wrt", "value", "torch_value", "ok"}
-STEP_KEYS = {"index", "phase", "target", "formula", "value", "torch_value", "fd_value", "ok"}
-TOP_KEYS = {"schema", "kind", "ok", "output", "nodes", "locals", "steps"}
-# documented additions beyond the issue's list: scripts must be able to rely on the list, extras are allowed
-TOP_EXTRA, LOCAL_EXTRA = {"dialect", "queries", "printed", "prints", "warnings"}, {"fd_value", "nondiff"}
-STEP_EXTRA = {"wrt", "nondiff", "exact_value", "digits", "verdict", "note", "value32", "torch_value32"}
-WARNING_KEYS = {"kind", "where", "figures", "message", "advice", "steps"}
-
-
-def number_or_none(v) -> bool:
-    return v is None or (isinstance(v, float | int) and not isinstance(v, bool))
-
-
-def assert_contract(doc: dict) -> None:
-    assert TOP_KEYS <= set(doc) <= TOP_KEYS | TOP_EXTRA, set(doc)
-    assert doc["schema"] == "backprop-tui/1"
-    assert doc["kind"] == "chain"
-    assert isinstance(doc["ok"], bool)
-    assert isinstance(doc["output"], str)
-    for node in doc["nodes"]:
-        assert set(node) == NODE_KEYS, set(node)
-        assert isinstance(node["name"], str) and isinstance(node["nondiff"], bool) and isinstance(node["ok"], bool)
-        assert all(number_or_none(node[k]) for k in ("value", "grad", "torch_value", "torch_grad", "fd_grad"))
-        assert node["value"] is not None and node["torch_value"] is not None
-    for loc in doc["locals"]:
-        assert LOCAL_KEYS <= set(loc) <= LOCAL_KEYS | LOCAL_EXTRA, set(loc)
-        assert isinstance(loc["of"], str) and isinstance(loc["wrt"], str) and isinstance(loc["ok"], bool)
-        assert number_or_none(loc["value"]) and number_or_none(loc["torch_value"])
-    for i, s in enumerate(doc["steps"]):
-        assert STEP_KEYS <= set(s) <= STEP_KEYS | STEP_EXTRA, set(s)
-        assert s["index"] == i
-        assert s["phase"] in ("forward", "local", "backward")
-        assert isinstance(s["target"], str) and isinstance(s["formula"], str) and isinstance(s["ok"], bool)
-        assert all(number_or_none(s[k]) for k in ("value", "torch_value", "fd_value"))
-    names = [n["name"] for n in doc["nodes"]]
-    assert doc["output"] in names
-    assert [s["target"] for s in doc["steps"] if s["phase"] == "forward"] == names
-    assert [s["target"] for s in doc["steps"] if s["phase"] == "backward"] == names[::-1]
-    assert [(loc["of"], loc["wrt"]) for loc in doc["locals"]] == \
-        [(s["target"], s["wrt"]) for s in doc["steps"] if s["phase"] == "local"]
-    assert doc["ok"] == all(s["ok"] for s in doc["steps"])
-    assert isinstance(doc["warnings"], list)  # always there, [] when none (README's schema)
-    for w in doc["warnings"]:
-        assert set(w) == WARNING_KEYS and w["kind"] in ("saturation", "dead_relu") and w["message"]
-        assert all(0 <= i < len(doc["steps"]) for i in w["steps"])
-
-
-def by_name(doc: dict) -> dict[str, dict]:
-    return {n["name"]: n for n in doc["nodes"]}
-
-
-def local_values(doc: dict) -> dict[tuple[str, str], float]:
-    return {(loc["of"], loc["wrt"]): loc["value"] for loc in doc["locals"]}
+from tests.cli.trace_contract import SEED_GRADS, assert_contract, by_name, local_values
+from tests.core_helpers import acceptance_dir, run, write
 
 
 # -- the seed chain, through the real referee ----------------------------------------------------------
@@ -269,113 +210,6 @@ def test_referee_disagreeing_exits_1(monkeypatch, tmp_path):
     assert doc["ok"] is False
     assert [(s["phase"], s["target"]) for s in doc["steps"] if not s["ok"]] == [("backward", "w")]
     assert by_name(doc)["w"]["ok"] is False and by_name(doc)["x"]["ok"] is True
-
-
-# -- exit 2: bad input ----------------------------------------------------------------------------------------
-def assert_bad(r, where: tuple[int, int] | None = None, words: str = "") -> None:
-    assert r.code == 2, (r.code, r.err)
-    assert r.out == ""
-    assert "Traceback" not in r.err
-    assert r.err.startswith("backprop-tui: ")
-    assert 1 <= len(r.err.strip().splitlines()) <= 5, r.err
-    if where is not None:
-        m = WHERE.search(r.err)
-        assert m and (int(m[1]), int(m[2])) == where, r.err
-    assert words in r.err, r.err
-
-
-BAD = [
-    ("x = 1\ny = x +\n", (2, 8), "operand is missing"),
-    ("x = 1\ny = z*x\n", (2, 5), "before it is defined"),
-    ("x = 1\nx = 2\n", (2, 1), "already assigned"),
-    ("x = 1\ny = y*x\n", (2, 5), "own definition"),
-    ("x = 1\ny = foo(x)\n", (2, 5), "unknown function"),
-    ("x = 1\ny = tanh(x, x)\n", (2, 5), "takes 1 argument"),
-    ("x = 'hello'\n", (1, 5), "strings"),
-    ("x = [1]\n", (1, 5), "lists"),
-    ("import os\n", (1, 1), "imports"),
-    ("x = 1\ny = x.real\n", (2, 6), "attribute access"),
-    ("x = 0\ny = 2/x\n", (2, 6), "division by zero"),
-    ("x = 0\ny = log(x)\n", (2, 5), "log"),
-    ("x = -1\ny = sqrt(x)\n", (2, 5), "sqrt"),
-    ("x = 0\ny = sqrt(x)\n", (2, 5), "infinite derivative"),
-    ("y = (-8)**0.5\n", (1, 9), "not a real number"),
-    ("x = 1000\ny = exp(x)\n", (2, 5), "overflow"),
-    ("y = 1e308*10\n", (1, 10), "overflow"),
-    ("x = 1e-200\ny = 1/x\n", (2, 6), "inf"),
-    ("x = nan\n", (1, 5), "nan"),
-    ("x = 1\ny = " + "(" * 500 + "x" + ")" * 500 + "\n", (2, 105), "nested too deeply"),
-    ("x = 1\ny = " + "-" * 10_000 + "x\n", (2, 105), "signs in a row"),
-    ("", None, "empty"),
-]
-
-
-@pytest.mark.parametrize(("text", "where", "words"), BAD, ids=[repr(b[0])[:30] for b in BAD])
-def test_bad_input_exits_2(fast_referee, tmp_path, capsys, text, where, words):
-    assert_bad(run(["trace", write(tmp_path, text), "--format", "json"], capsys), where, words)
-
-
-def test_the_acceptance_bad_program_with_the_real_referee(tmp_path, capsys):
-    for fmt in ("json", "text"):
-        assert_bad(run(["trace", write(tmp_path, "y = x +"), "--format", fmt], capsys), (1, 8), "missing")
-
-
-def test_non_utf8_bytes(fast_referee, tmp_path, capsys):
-    assert_bad(run(["trace", write(tmp_path, b"x = 1\ny = \xff*x\n")], capsys), (2, 5), "UTF-8")
-
-
-def test_missing_file_and_directory(fast_referee, tmp_path, capsys):
-    assert_bad(run(["trace", str(tmp_path / "nope.bp")], capsys), None, "no such file")
-    assert_bad(run(["trace", str(tmp_path)], capsys), None, "directory")
-
-
-def test_unknown_of(fast_referee, tmp_path, capsys):
-    assert_bad(run(["trace", write(tmp_path, "x = 1\ny = x\n"), "--of", "z"], capsys), None, "no variable")
-
-
-def test_unknown_format_is_a_usage_error(tmp_path, capsys):
-    with pytest.raises(SystemExit) as info:
-        run(["trace", write(tmp_path, "x = 1\n"), "--format", "yaml"], capsys)
-    assert info.value.code == 2
-
-
-# -- nothing is executed -------------------------------------------------------------------------------------
-HOSTILE = [
-    "__import__('os').system('touch {p}')\n",
-    "x = __import__('os').system('touch {p}')\n",
-    "x = 1\ny = exec('open(\"{p}\", \"w\")')\n",
-    "import os\nos.system('touch {p}')\n",
-    "import torch\nimport os\nos.system('touch {p}')\n",
-    "import torch\nx = torch.tensor(1.)\ny = __import__('os').system('touch {p}')\n",
-    "x = 1\ny = x.__class__.__base__.__subclasses__()\n",
-    "x = open\n",
-    "x = breakpoint()\n",
-]
-
-
-@pytest.mark.parametrize("template", HOSTILE)
-def test_hostile_programs_are_refused_and_not_run(tmp_path, capsys, template):
-    target = tmp_path / "pwned"
-    program = template.format(p=target)
-    r = run(["trace", write(tmp_path, program), "--format", "json"], capsys)
-    assert_bad(r)
-    assert not target.exists()
-    assert not Path("/tmp/pwned").exists()
-
-
-# every refusal the parser and engine suites list, once more through the command line
-
-
-@pytest.mark.parametrize(("text", "line", "col", "words"), PARSER_BAD, ids=[repr(b[0])[:30] for b in PARSER_BAD])
-def test_every_refusal_through_main(fast_referee, tmp_path, capsys, text, line, col, words):
-    assert_bad(run(["trace", write(tmp_path, text), "--format", "json"], capsys), (line, col), words)
-
-
-@pytest.mark.parametrize("text", DEEP.values(), ids=DEEP.keys())
-def test_deep_nesting_through_main(fast_referee, tmp_path, capsys, text):
-    r = run(["trace", write(tmp_path, text), "--format", "text"], capsys)
-    assert_bad(r)
-    assert WHERE.search(r.err)
 
 
 def test_in_process_referee_matches_the_child_on_the_snippet(fast_referee):

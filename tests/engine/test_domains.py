@@ -12,7 +12,7 @@ from backprop_tui.check import check_trace
 from backprop_tui.engine.trace import build_trace
 from backprop_tui.errors import BadInput
 from backprop_tui.lang import parse_program
-from tests.lang.test_snippet import run_torch
+from tests.lang.snippet_helpers import run_torch
 
 NEGATIVE_BASE = {
     "a literal": "a = -2\nc = a ** -3\n",

@@ -15,7 +15,7 @@ from backprop_tui.engine.trace import build_trace
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.load import parse_program
 from backprop_tui.lang.snippet import TORCH_TWICE
-from tests.lang.test_snippet import run_torch
+from tests.lang.snippet_helpers import run_torch
 
 
 # -- printing ----------------------------------------------------------------------------------------
