@@ -64,7 +64,7 @@ class DialogActions(Base):
         try:
             text = decode(read_bytes(host_path(path, "open"), "SPEC_BYTES", "program or spec"))
         except BadInput as err:
-            self.error_line.show(cannot_open(path, err))
+            self.error_line.show(cannot_open(path, err), transient=True)  # the program itself is fine
             self.notify(f"cannot open {printable_name(path)}", severity="error")
             return
         if is_network_spec(path, text) or is_model_source(text):
@@ -121,7 +121,7 @@ class DialogActions(Base):
 
     def _model_failed(self, path: str, why: str) -> None:
         self.loading_model = False
-        self.error_line.show(f"{path}: {why}")
+        self.error_line.show(f"{path}: {why}", transient=True)
         self.notify(f"cannot open {path}", severity="error")
 
     def _model_loaded(self, spec: object, lines: list[str], path: str | None = None) -> None:
@@ -137,7 +137,7 @@ class DialogActions(Base):
 
         self.loading_model = False
         if isinstance(spec, BadInput):
-            self.error_line.show(cannot_open(path, spec))
+            self.error_line.show(cannot_open(path, spec), transient=True)
             self.notify(f"cannot open {path}", severity="error")
             return
         self.error_line.show(None)

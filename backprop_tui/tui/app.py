@@ -185,6 +185,8 @@ class BackpropApp(ScriptActions, QuizActions, GraphActions, UnsavedWork, Backgro
             return
         if self.state is not None and self.editor.text == self.text:
             self._debounce = None  # already built (a load fills the editor, then rebuilds at once)
+            if not self.building and not self.error_line.transient:
+                self.error_line.show(None)  # typed back to the good program: its parse error is gone
             return
         self.rebuild()
 
@@ -313,6 +315,7 @@ class BackpropApp(ScriptActions, QuizActions, GraphActions, UnsavedWork, Backgro
             return
         start = time.perf_counter()
         self.k = max(0, min(k, self.state.n))
+        self.error_line.step_taken()
         self.refresh_views()
         self.call_after_refresh(lambda: self.step_times.append(time.perf_counter() - start))
 

@@ -187,3 +187,27 @@ async def test_real_torch_checker_in_a_subprocess(make_app):
             await asyncio.sleep(0.05)
         assert app.torch_error is None
         assert app.state.trace.checked and app.state.trace.ok
+
+
+async def test_an_error_goes_when_the_text_is_back_to_the_good_program(make_app):
+    """Typing a fault, then undoing it: the text equals the program shown, so its parse error must go."""
+    app = make_app()
+    async with app.run_test() as pilot:
+        await type_into_editor(app, pilot, " +")
+        await pilot.pause(0.45)
+        assert app.error_line.has_class("-visible") and "found `+`" in str(app.error_line.render())
+        await pilot.press("backspace", "backspace")
+        await pilot.pause(0.45)
+        assert not app.error_line.has_class("-visible") and str(app.error_line.render()) == ""
+
+
+async def test_a_file_that_cannot_be_opened_is_not_left_as_the_programs_error(make_app, tmp_path):
+    app = make_app()
+    async with app.run_test() as pilot:
+        app.open_path(str(tmp_path / "missing.bp"))
+        await pilot.pause()
+        assert "missing.bp" in str(app.error_line.render())
+        await pilot.press("escape", "right")  # the next step: the program was never at fault
+        await pilot.pause()
+        assert not app.error_line.has_class("-visible")
+        assert app.k == 1

@@ -16,8 +16,17 @@ class ProgramEditor(TextArea):
 
 
 class ErrorLine(Static):
-    """The parse error of the text in the editor (the graph keeps the last good program)."""
+    """The parse error of the text in the editor (the graph keeps the last good program), or a passing
+    message about something else (a file that could not be opened): `transient`, gone at the next step,
+    so that it is not read as an error in the program."""
 
-    def show(self, message: str | None) -> None:
+    transient = False
+
+    def show(self, message: str | None, *, transient: bool = False) -> None:
+        self.transient = transient and message is not None
         self.set_class(message is not None, "-visible")
         self.update(message or "")
+
+    def step_taken(self) -> None:
+        if self.transient:
+            self.show(None)
