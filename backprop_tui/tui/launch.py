@@ -110,6 +110,9 @@ def launch(path: str | None, press: list[str] | None = None, screenshot: str | N
                            "nothing written (give --timeout more seconds, or train fewer epochs)")
             app.exit(return_code=2)
             return
+        for note in [n for n in app._notifications if n.severity == "information"]:
+            app._unnotify(note, refresh=False)  # passing notices would cover the panels on a slide; warnings stay
+        app._refresh_notifications()
         await pilot.pause()
         svg.append(app.export_screenshot())
         app.exit(0)
