@@ -42,3 +42,8 @@ def agree(a: float | None, b: float | None) -> bool:
     if a == b:  # inf == inf
         return True
     return a != a and b != b  # both nan
+
+
+def plural(n: int, noun: str) -> str:
+    """`1 variable`, `7 variables` (a count with its noun, thousands separated)."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

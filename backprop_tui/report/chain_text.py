@@ -7,7 +7,7 @@ from typing import Any
 from backprop_tui.engine.step import Step
 from backprop_tui.engine.trace import Trace
 from backprop_tui.engine.warnings import chain_warnings, rendered
-from backprop_tui.numbers import short
+from backprop_tui.numbers import plural, short
 
 HEADINGS = {
     "forward": "Forward pass (source order)",
@@ -79,9 +79,12 @@ def summary(trace: Trace) -> str:
     return f"✓ torch autograd (float64) agrees on all {n} steps{how}{also}"
 
 
+def counts(trace: Trace) -> str:
+    return f"{plural(len(trace.names), 'variable')}, {plural(len(trace.steps), 'step')}"
+
+
 def text(trace: Trace, title: str, extra: dict[str, Any] | None = None) -> str:
-    out = [f"{title}: output {trace.output}, {len(trace.names)} variables, {len(trace.steps)} steps",
-           summary(trace)]
+    out = [f"{title}: output {trace.output}, {counts(trace)}", summary(trace)]
     out += warning_lines(trace, markdown=False)
     index_width = len(str(len(trace.steps)))  # steps count from 1 here, as in the app ("step k of n")
     width = min(FORMULA_COLUMN, max((len(s.formula) for s in trace.steps), default=0))
@@ -99,7 +102,7 @@ def text(trace: Trace, title: str, extra: dict[str, Any] | None = None) -> str:
 
 
 def markdown(trace: Trace, title: str, extra: dict[str, Any] | None = None) -> str:
-    out = [f"# {title}", "", f"Output `{trace.output}`: {len(trace.names)} variables, {len(trace.steps)} steps. "
+    out = [f"# {title}", "", f"Output `{trace.output}`: {counts(trace)}. "
            f"{summary(trace)}.", ""]
     out += warning_lines(trace, markdown=True)
     phase = None

@@ -41,7 +41,7 @@ DEBOUNCE = 0.3
 CHECK_DELAY = 0.2
 # actions a focused editor or input keeps its own keys for (the keys type text there instead)
 TYPING_KEYS = {"next", "previous", "first", "last", "finish_forward", "run_backward", "edit", "open", "save",
-               "find", "help", "presets", "network", "toggle_level", "toggle_fit", "quiz", "jump"}
+               "find", "help", "presets", "network", "no_network", "toggle_level", "toggle_fit", "quiz", "jump"}
 
 
 class ChainScreen(Screen):
@@ -80,6 +80,7 @@ class BackpropApp(ScriptActions, QuizActions, GraphActions, UnsavedWork, Backgro
         Binding("s", "save", "Save", priority=True),
         Binding("t", "presets", "Presets", priority=True),
         Binding("w", "network", "Network", priority=True),
+        Binding("w", "no_network", show=False, priority=True),  # w before any network: say why, not nothing
         Binding("q", "quiz", "Quiz", priority=True),
         Binding("slash", "find", "Find", priority=True),
         Binding("j", "jump", "Jump", show=False, priority=True),  # a backward pass or iteration (a script)
@@ -343,6 +344,8 @@ class BackpropApp(ScriptActions, QuizActions, GraphActions, UnsavedWork, Backgro
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "network" and not self.has_network:
             return False  # shown only once a network has been opened: back to it from a neuron's chain
+        if action == "no_network" and self.has_network:
+            return False
         if action in TYPING_KEYS or action == "rebuild":
             if len(self.screen_stack) > 1:
                 return False  # a dialog or the network screen is on top: its keys are its own

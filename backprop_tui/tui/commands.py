@@ -147,4 +147,4 @@ class BackpropCommands(ListedCommands):
         for title, action, key in ACTIONS:
             yield title, partial(app.run_action, action), f"key: {key}"
         for p in PRESETS:
-            yield f"Example: {p.title}", partial(app.load_preset, p.key), p.about  # type: ignore[attr-defined]
+            yield f"Preset: {p.title}", partial(app.load_preset, p.key), p.about  # type: ignore[attr-defined]

@@ -233,3 +233,12 @@ def test_the_json_carries_the_learning_warnings_written_early_or_not(tmp_path):
     trace = build_trace(parse_program(source))
     early = json.loads(chain_json.document_text(trace, None, chain_json.prerender(trace)))
     assert early == json.loads(chain_json.dumps(chain_json.document(trace)))  # the same object, keys in any order
+
+
+def test_counts_are_singular_for_one(capsys, tmp_path):
+    from backprop_tui.cli import main
+
+    f = tmp_path / "one.bp"
+    f.write_text("x = 3\n")
+    assert main(["trace", str(f)]) == 0
+    assert "output x, 1 variable, 2 steps" in capsys.readouterr().out

@@ -174,3 +174,13 @@ async def test_no_color_is_respected(make_app, monkeypatch):
     async with app.run_test() as pilot:
         await pilot.press("n")
         assert app.no_color
+
+
+async def test_w_without_a_network_says_how_to_open_one(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("w")
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert any("none is open yet" in m and "o" in m for m in notes)
+        assert len(app.screen_stack) == 1
