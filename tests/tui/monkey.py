@@ -4,7 +4,8 @@ Used by tests/tui/test_random_keys.py (CI: 2,000 keys over a fixed list of seeds
 (10,000 keys and more, with keys/s). Keys go straight to the app's driver, as a terminal's would, without
 the pilot's idle wait after each one (~60 ms a key); every BATCH keys the monkey waits until the app is
 idle and checks it is still running with the step position in range. Dialogs asking about unsaved edits
-or trained weights are answered (escape, s or d), and those asking to replace a file (escape or r). A request to quit (ctrl+q, the palette's Quit, "quit without saving") is
+or trained weights are answered (escape, s or d), and those asking to replace a file (escape or r). A
+request to quit (ctrl+q, the palette's Quit, "quit without saving") is
 counted instead of ending the run: `app.exit` is replaced while the monkey runs.
 """
 

@@ -229,7 +229,7 @@ async def test_scripted_runs_never_ask_about_training(make_app, tmp_path: Path) 
     app = make_app(check=False)
     app.scripted = True
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_network(app, pilot, tmp_path)
+        await open_network(app, pilot, tmp_path)
         await pilot.press("u")
         await pilot.press("ctrl+q")
         await pilot.pause()
