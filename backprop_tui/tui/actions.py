@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,8 +68,8 @@ class DialogActions(Base):
             self.error_line.show(cannot_open(path, err), transient=True)  # the program itself is fine
             self.notify(f"cannot open {printable_name(path)}", severity="error")
             return
-        if is_network_spec(path, text) or is_model_source(text):
-            self.open_network(path, text)
+        if is_network_spec(path, text) or is_model_source(text):  # it takes the network screen's place
+            self.ask_trained(f"opening {printable_name(path, 60)}", lambda: self.open_network(path, text))
             return
         self.replace_program(text, path, printable_name(path))
 
@@ -185,7 +186,21 @@ class DialogActions(Base):
             self.error_line.show(why)
             return
 
-        self.push_screen(PromptDialog("Save the program as:", self.path or "program.bp"), self.save_path)
+        self.push_screen(PromptDialog("Save the program as:", self.path or "program.bp"), self.save_asked)
+
+    def save_asked(self, path: str | None, then: Callable[[], object] | None = None) -> None:
+        """A name typed in the save prompt: ask before replacing a file other than the program's own (the one
+        it was opened from or last saved to), then write it, then run `then` (if the write succeeded)."""
+        if not path:
+            return
+        from backprop_tui.host_files import host_path
+        from backprop_tui.tui.screens.overwrite import confirm_replace
+
+        def write() -> None:
+            if self.save_path(path) and then is not None:
+                then()
+
+        confirm_replace(self, [path], [self.path], write, host=lambda p: host_path(p, "save"))
 
     def save_path(self, path: str | None) -> bool:
         """Write the program to `path`; False (and a notice) when it cannot be written."""

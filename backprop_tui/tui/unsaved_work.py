@@ -1,5 +1,7 @@
 """No lost work (a mixin of BackpropApp): ask before a preset, `o`, a neuron's chain or ctrl+q would throw
-away unsaved edits, offer to save first, and keep what a replace threw away for ctrl+z.
+away unsaved edits, offer to save first, and keep what a replace threw away for ctrl+z. The same question
+before ctrl+q, or opening another network, would drop a network's trained weights (ask_trained); escape and
+`c` keep the network screen installed (`w` goes back), so they drop nothing.
 
 Scripted runs (`--press … --screenshot`) never ask: `scripted` is set and every replace goes ahead.
 """
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from backprop_tui.tui.app import BackpropApp
+    from backprop_tui.tui.screens.network import NetworkScreen
 
     Base = BackpropApp
 else:
@@ -73,11 +76,42 @@ class UnsavedWork(Base):
     def save_then(self, then: Callable[[], object]) -> None:
         from backprop_tui.tui.screens.dialogs import PromptDialog
 
-        def saved(path: str | None) -> None:
-            if path and self.save_path(path):
-                then()
+        self.push_screen(PromptDialog("Save the program as:", self.path or "program.bp"),
+                         lambda path: self.save_asked(path, then))
 
-        self.push_screen(PromptDialog("Save the program as:", self.path or "program.bp"), saved)
+    # -- a network's trained weights ----------------------------------------------------------------
+    @property
+    def trained_network(self) -> NetworkScreen | None:
+        """The network screen holding trained weights nobody saved (or training under way), if any."""
+        from backprop_tui.tui.actions import NETWORK
+        from backprop_tui.tui.screens.network import NetworkScreen
+
+        if self.scripted:
+            return None
+        screens = [self.get_screen(NETWORK)] if self.is_screen_installed(NETWORK) else []
+        screens += [s for s in self.screen_stack if isinstance(s, NetworkScreen) and s not in screens]
+        return next((s for s in screens if isinstance(s, NetworkScreen) and s.unsaved_training), None)
+
+    def ask_trained(self, doing: str, then: Callable[[], object], discard_label: str = "Discard the weights",
+                    quitting: bool = False) -> None:
+        """Run `then` now if no trained weights would be lost; else ask: save them first (the network
+        screen's save, then `then`), discard them, or cancel. `doing`: "quitting", "opening x.toml"."""
+        net = self.trained_network
+        if net is None:
+            then()
+            return
+        from backprop_tui.tui.screens.unsaved import DISCARD, SAVE, UnsavedDialog
+
+        what = ("Training is running: the weights it reaches are not saved" if net.training
+                else "The network's trained weights are not saved")
+
+        def answered(choice: str | None) -> None:
+            if choice == DISCARD:
+                then()
+            elif choice == SAVE:
+                net.save_then(then)
+
+        self.push_screen(UnsavedDialog(f"{what}. Save them before {doing}?", discard_label, quitting), answered)
 
     def _replace(self, text: str, path: str | None, what: str) -> None:
         old = Replaced(self.program_text, self.path, self.saved_text, text)
@@ -107,12 +141,17 @@ class UnsavedWork(Base):
 
     # -- quitting -----------------------------------------------------------------------------------
     async def action_quit(self) -> None:
-        """ctrl+q: quit, asking first when the program has unsaved edits; ctrl+q in that question quits."""
+        """ctrl+q: quit, asking first when trained weights or the program's edits would be lost; ctrl+q in
+        that question quits."""
         from backprop_tui.tui.screens.unsaved import UnsavedDialog
 
         top = self.screen
         if isinstance(top, UnsavedDialog) and top.quitting:
             self.exit()
             return
-        self.ask_unsaved("The program has unsaved edits. Save them before quitting?", self.exit,
-                         discard_label="Quit without saving", quitting=True)
+        def program() -> None:
+            self.ask_unsaved("The program has unsaved edits. Save them before quitting?", self.exit,
+                             discard_label="Quit without saving", quitting=True)
+
+        self.ask_trained("quitting", program, quitting=True,
+                         discard_label="Discard the weights" if self.unsaved else "Quit without saving")

@@ -4,7 +4,8 @@ Used by tests/tui/test_random_keys.py (CI: 2,000 keys over a fixed list of seeds
 (10,000 keys and more, with keys/s). Keys go straight to the app's driver, as a terminal's would, without
 the pilot's idle wait after each one (~60 ms a key); every BATCH keys the monkey waits until the app is
 idle and checks it is still running with the step position in range. Dialogs asking about unsaved edits
-are answered (escape, s or d). A request to quit (ctrl+q, the palette's Quit, "quit without saving") is
+or trained weights are answered (escape, s or d), and those asking to replace a file (escape or r). A
+request to quit (ctrl+q, the palette's Quit, "quit without saving") is
 counted instead of ending the run: `app.exit` is replaced while the monkey runs.
 """
 
@@ -22,6 +23,7 @@ from textual.keys import key_to_character
 from backprop_tui.network.spec import load_spec
 from backprop_tui.tui.actions import NETWORK
 from backprop_tui.tui.screens.network import NetworkScreen
+from backprop_tui.tui.screens.overwrite import ReplaceDialog
 from backprop_tui.tui.screens.unsaved import UnsavedDialog
 
 BATCH = 8
@@ -70,8 +72,9 @@ def open_spec(app, path: Path) -> None:
 
 
 async def answer_dialog(app, rng: random.Random, run: MonkeyRun) -> None:
-    """Answer an unsaved-edits question: cancel, save first (a file in the working folder) or discard."""
-    send(app, rng.choice(["escape", "s", "d"]))
+    """Answer an unsaved-work question: cancel, save first (a file in the working folder) or discard; or a
+    question about replacing a file: cancel or replace."""
+    send(app, rng.choice(["escape", "r"] if isinstance(app.screen, ReplaceDialog) else ["escape", "s", "d"]))
     run.dialogs_answered += 1
     await wait_for_idle(0)
 
@@ -113,7 +116,7 @@ async def _keys(app, rng: random.Random, names: list[str], weights: list[int], c
         if i % BATCH == BATCH - 1 or key == "ctrl+q":
             await wait_for_idle(0)
             assert app.is_running, f"seed {seed}: the app stopped after {i + 1} keys"
-            while isinstance(app.screen, UnsavedDialog):
+            while isinstance(app.screen, UnsavedDialog | ReplaceDialog):
                 await answer_dialog(app, rng, run)
             run.screens[type(app.screen).__name__] += 1
             st = app.state

@@ -4,7 +4,7 @@ The worker runs network.cli.run_training, the same loop and the same torch-check
 `train`. It never waits for the screen: after each epoch it appends the loss to a shared feed and, a few
 times a second, leaves a copy of the weights there. A timer on the screen reads the feed (UI_INTERVAL) and
 redraws the diagram's weights, the loss plot, the decision map and the log. Pause holds the worker between
-epochs; escape stops it (the weights reached so far are kept).
+epochs; escape stops it (the weights reached so far are kept). Saving them: screens/net_save.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import contextlib
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +26,7 @@ from backprop_tui.errors import BadInput
 from backprop_tui.limits import EPOCHS as MAX_EPOCHS
 from backprop_tui.network.cli import default_log_every, run_training
 from backprop_tui.network.engine import trace
-from backprop_tui.network.report import TrainResult, describe, epoch_line, loss_text
+from backprop_tui.network.report import TrainResult, epoch_line, loss_text
 from backprop_tui.network.warnings import divergence, training_warnings
 from backprop_tui.numbers import short
 from backprop_tui.tui.widgets.net_diagram import NetDiagram
@@ -265,42 +264,3 @@ class TrainingMixin(Base):
         if res.ok:
             return f" · torch ✓ {n} epochs"
         return f" · ✗ torch DISAGREES at epoch {res.disagreed_epochs[0]} ({len(res.disagreed_epochs)} of {n})"
-
-    # -- keeping what was trained ------------------------------------------------------------------------------------
-    def action_save(self) -> None:
-        from backprop_tui.host_files import current, turned_off
-        from backprop_tui.tui.screens.dialogs import PromptDialog
-
-        if why := turned_off("save"):  # serve mode without a files folder
-            self.message = f"not saved: {why}"
-            self.refresh_views()
-            return
-
-        stem = Path(self.path).stem if self.path and self.path != "-" else "network"
-        default = str(Path(self.path).with_name(f"{stem}-trained.toml")) if self.path and self.path != "-" \
-            else f"{stem}-trained.toml"
-        if current() is not None and Path(default).is_absolute():  # serve mode: a name inside the class folder
-            default = Path(default).name
-        self.app.push_screen(PromptDialog("Save the current weights as a spec (a torch script goes beside it):",
-                                          default, "trained.toml"), self.save_to)
-
-    def save_to(self, path: str | None) -> None:
-        if not path:
-            return
-        from backprop_tui.host_files import host_path
-        from backprop_tui.network.save import save_trained
-
-        note = f"saved by backprop-tui from {self.path or 'the app'}: {describe(self.spec)}"
-        if self.last_result is not None:
-            note += f"\ntrained {self.last_result.epochs} epochs in the app: loss {short(self.last_result.losses[0])}" \
-                    f" → {short(self.net.loss)}"
-        try:
-            toml_path, py_path = save_trained(self.spec, self.spec.params, host_path(path, "save"), self.net.loss,
-                                              note)
-        except BadInput as err:
-            self.message = f"not saved: {err}"
-            self.app.notify(str(err), severity="error")
-        else:
-            self.message = f"saved {toml_path} and {py_path.name}"
-            self.app.notify(f"saved {toml_path} (reopens exactly) and {py_path.name} (torch)")
-        self.refresh_views()

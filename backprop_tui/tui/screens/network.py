@@ -42,6 +42,7 @@ from backprop_tui.network.warnings import trace_warnings
 from backprop_tui.numbers import short
 from backprop_tui.tui.commands import NetworkCommands
 from backprop_tui.tui.screens.net_quiz import TYPED, NetQuizMixin
+from backprop_tui.tui.screens.net_save import NetSaveMixin
 from backprop_tui.tui.screens.net_select import SelectionMixin
 from backprop_tui.tui.screens.net_train import TrainingMixin
 from backprop_tui.tui.screens.net_views import PANELS, ViewsMixin
@@ -58,7 +59,7 @@ STEPPING = {"next", "previous", "first", "last", "finish_forward", "run_backward
 SMALL_HEIGHT, SMALL_WIDTH, TALL_HEIGHT = 34, 90, 42
 
 
-class NetworkScreen(ViewsMixin, NetQuizMixin, SelectionMixin, TrainingMixin, Screen[None]):
+class NetworkScreen(ViewsMixin, NetQuizMixin, SelectionMixin, NetSaveMixin, TrainingMixin, Screen[None]):
     AUTO_FOCUS = "#net-diagram"
     COMMANDS: ClassVar = {NetworkCommands}
     CSS_PATH = "network.tcss"
@@ -122,6 +123,7 @@ class NetworkScreen(ViewsMixin, NetQuizMixin, SelectionMixin, TrainingMixin, Scr
         self.message = ""
         self.cell: tuple[str, float, float | None] | None = None  # a matrix cell picked: full precision
         self.init_training()
+        self.init_saving()
         self.init_quiz(quiz)
 
     # -- layout ------------------------------------------------------------------------------------
