@@ -42,6 +42,7 @@ class VariableTable(ScrollView, can_focus=False):
         self.selected: str | None = None
         self.widths = [4, 5, 4, 2, 10]
         self.shown = len(HEADERS)  # the columns drawn: the first `shown` of HEADERS (see _fit)
+        self.pad = 2  # blanks around each cell: 1 where the essential columns fit whole no other way
         self.names: list[str] = []
         self._styles: dict[str, Style] = {}
         self._base: Style | None = None
@@ -75,6 +76,8 @@ class VariableTable(ScrollView, can_focus=False):
         """Draw the essential columns, then each next one only if it fits whole (no header cut mid-word)."""
         room = self.scrollable_content_region.width or self.size.width
         shown, used = ESSENTIAL, sum(self.widths[:ESSENTIAL]) + 2 * ESSENTIAL
+        self.pad = 2 if not room or used <= room else 1  # too narrow: one blank between the columns
+        used -= (2 - self.pad) * ESSENTIAL
         for w in self.widths[ESSENTIAL:]:
             if room and used + w + 2 > room:
                 break
@@ -102,7 +105,7 @@ class VariableTable(ScrollView, can_focus=False):
         for i, (text, style) in enumerate(texts[: self.shown]):
             w = self.widths[i]
             cell = text.ljust(w) if i in (0, 3) else text.rjust(w)
-            out.append(Segment(" " + cell + " ", style if text else base))
+            out.append(Segment(" " + cell + " " * (self.pad - 1), style if text else base))
         return out
 
     def notify_style_update(self) -> None:
