@@ -111,6 +111,11 @@ class _Texts:
     def grad(self, name: str) -> str:
         return self.num(self.m.grads.get(name))
 
+    def accumulated(self, name: str) -> str:
+        """`.grad 9` after a leaf's gradient when it adds to an earlier pass's ('' otherwise)."""
+        got = self.m.accumulated.get(name)
+        return "" if got is None else f".grad {self.num(got)}"
+
     def local(self, src: str, dst: str) -> str:
         got = self._local.get((src, dst))
         if got is None:
@@ -217,7 +222,10 @@ def _zone_widths(st: Structure, layer: list[Slot], t: _Texts) -> tuple[int, int,
         uses = t.uses(st, n.name)
         if uses:
             value += 1 + cells(uses)
-        stem = max(stem, value + 2, cells(t.grad(n.name)) + 2)
+        grad = cells(t.grad(n.name))
+        if t.accumulated(n.name):
+            grad += 2 + cells(t.accumulated(n.name))
+        stem = max(stem, value + 2, grad + 2)
     return ports, glyph, max(stem, 4)
 
 
@@ -241,6 +249,9 @@ def _draw_layer(st: Structure, layer: list[Slot], x: int, ports: int, glyph: int
             rows[s.row - 1].append(Span(stem_x + 2 + cells(value), uses, "uses", n.name, cells(uses)))
         grad = t.grad(n.name)
         rows[s.row + 1].append(Span(stem_x + 1, grad, "grad", n.name, cells(grad)))
+        total = t.accumulated(n.name)
+        if total:
+            rows[s.row + 1].append(Span(stem_x + 3 + cells(grad), total, "accumulated", n.name, cells(total)))
         left = name_x
         if not n.is_leaf:
             gate = t.gate(n.name)

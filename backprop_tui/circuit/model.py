@@ -55,6 +55,9 @@ class Model:
     local: dict[tuple[str, str], float]  # (of, wrt) -> ∂of/∂wrt
     consumers: dict[str, list[str]] = field(default_factory=dict)  # name -> the nodes that read it
     ascii: bool = False
+    # a script's leaf whose .grad an earlier backward() had filled: its .grad after this pass (the wire
+    # below shows this pass's gradient alone)
+    accumulated: dict[str, float] = field(default_factory=dict)
 
     def share(self, src: str, dst: str) -> float | None:
         """dst's contribution to grad(src): grad(dst)·∂dst/∂src (the engine's own product)."""
@@ -79,7 +82,7 @@ def model_of(trace: Trace, ascii: bool = False) -> Model:
         constant = trace.grads.get(a.name) is None
         nodes.append(Node(a.name, i, tuple(inputs[a.name]), short_gate, constant, a.expr, ascii))
     return Model(nodes, {n.name: n for n in nodes}, trace.output, trace.values, trace.grads, local, consumers,
-                 ascii)
+                 ascii, getattr(trace, "accumulated", {}))
 
 
 def gate_texts(expr: Expr, ascii: bool = False) -> tuple[str, str]:

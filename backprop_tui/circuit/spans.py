@@ -10,6 +10,6 @@ Ref = str | tuple[str, str]  # a node's name, or an edge (src, dst)
 class Span(NamedTuple):
     x: int
     text: str  # for a number's label: its text at the end of the trace, which sets the slot's width
-    kind: str  # wire, cross, arrow, gate, name, value, grad, local, share, stub, uses
+    kind: str  # wire, cross, arrow, gate, name, value, grad, local, share, stub, uses, accumulated
     ref: Ref
     width: int

@@ -29,6 +29,9 @@ LAYOUT_IN_THREAD = 200  # nodes: a larger program is laid out in a thread while 
 # the left column (program and variables): app.tcss gives it 34% of the width, 24 to 48 cells; it lends the
 # graph down to its 24 cells when the graph then fits in fewer bands (or at all)
 LEFT_SHARE, LEFT_MIN, LEFT_MAX = 34, 24, 48
+# the right column's rows: the graph takes what its circuit needs plus MARGIN, the step panel the rest; the
+# graph plans with all but STEP_KEEP of them (so the step panel keeps at least those, content permitting)
+MARGIN, STEP_KEEP = 2, 8
 LEVELS = {"statement": "statements", "gate": "gates"}
 
 
@@ -94,28 +97,50 @@ class GraphActions(Base):
         self.fit_columns()
 
     def fit_columns(self) -> None:
-        """Narrow the left column (down to LEFT_MIN) when the graph, fitting, would then draw in fewer bands
-        or fit at all; else give the column back its width. Decided from the screen's width and the graph's
-        height alone, so the resize it causes decides the same again."""
+        """Narrow the left column (down to LEFT_MIN, never below the variables table's essential columns)
+        when the graph, fitting, would then draw in fewer bands or fit at all; else give the column back
+        its width. Then give the graph the rows its circuit needs and the step panel the rest. Decided from
+        the screen's size and the circuit alone, so the resize it causes decides the same again."""
         if not self.query("#left"):
             return  # another screen is on top (the network screen): decided again when the chain's is back
-        graph, left = self.graph, self.query_one("#left")
+        from backprop_tui.tui.widgets.table import VariableTable
+
+        graph, left, step = self.graph, self.query_one("#left"), self.query_one("#step")
         width = self.size.width
         natural = min(LEFT_MAX, max(LEFT_MIN, width * LEFT_SHARE // 100))
+        floor = max(LEFT_MIN, min(natural, self.query_one(VariableTable).essential_width()))
         target = natural
-        st, (_, height) = graph.structure, graph.room()
+        st = graph.structure
         chrome = graph.outer_size.width - graph.scrollable_content_region.width  # border (and scrollbar)
-        if graph.fit and st is not None and height > 0 and len(st.layers) <= MAX_LAYERS and natural > LEFT_MIN:
-            usual = plan(st, width - natural - chrome, height, graph.ascii)
-            if usual.cuts or not usual.fits:
-                widest = plan(st, width - LEFT_MIN - chrome, height, graph.ascii)
+        rows = graph.outer_size.height + step.outer_size.height  # the right column's, shared by the two
+        chrome_y = graph.outer_size.height - graph.scrollable_content_region.height
+        height = rows - chrome_y - min(STEP_KEEP, rows // 2)  # the most the graph may take
+        chosen = None
+        if graph.fit and st is not None and height > 0 and len(st.layers) <= MAX_LAYERS:
+            chosen = usual = plan(st, width - natural - chrome, height, graph.ascii)
+            if (usual.cuts or not usual.fits) and natural > floor:
+                widest = plan(st, width - floor - chrome, height, graph.ascii)
                 if widest.rank() < usual.rank():
-                    target = max(LEFT_MIN, width - chrome - widest.width)
+                    target = max(floor, width - chrome - widest.width)
+                    chosen = widest
         if target == natural:
             if left.styles.has_rule("width"):
                 left.styles.width = None  # back to app.tcss's share
         elif left.styles.width is None or left.outer_size.width != target:
             left.styles.width = target
+        self.lend_rows(st, chosen, rows, chrome_y)
+
+    def lend_rows(self, st: Structure | None, chosen: Plan | None, rows: int, chrome_y: int) -> None:
+        """The step panel may grow into every row the graph's circuit does not need (its drawing's height
+        plus MARGIN); it scrolls beyond that (app.tcss)."""
+        step = self.query_one("#step")
+        if st is None or rows <= 0:
+            cap = None  # nothing drawn yet: app.tcss's max-height
+        else:
+            need = chosen.height if chosen is not None and chosen.fits else st.height
+            cap = max(min(STEP_KEEP, rows // 2), rows - chrome_y - need - MARGIN)
+        if cap is not None or step.styles.has_rule("max_height"):
+            step.styles.max_height = cap  # a relayout only when it changes
 
     def title_graph(self) -> None:
         graph = self.graph

@@ -11,7 +11,7 @@ first; after it: the last). Pure: no textual here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from backprop_tui.engine.script_trace import ScriptTrace
 from backprop_tui.engine.trace import Trace
@@ -54,6 +54,14 @@ def frame_keys(trace: ScriptTrace) -> list[FrameKey]:
         keys.append((it, latest.get(it)))
     trace.frame_keys.extend(keys)
     return keys
+
+
+@dataclass(frozen=True)
+class FrameTrace(Trace):
+    """A frame's trace. Its gradients are this pass's (what the chain rule gives on the wire); `accumulated`:
+    a leaf's .grad after the pass where an earlier pass left one (the circuit labels it `.grad 9`)."""
+
+    accumulated: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,14 +107,19 @@ def build_frame(trace: ScriptTrace, key: FrameKey) -> Frame:
     # constants and for the inputs taken from outside the frame
     grads: dict[str, float | None] = {a.name: 0.0 if requires[a.name] else None for a in assignments}
     grads.update({s.target: s.value for s in steps_of_pass if s.phase == "backward"})
+    record = next((p for p in run.passes if p.number == number), None)
+    accumulated = {}  # a leaf's .grad = before + this pass: the wire shows this pass's share, a label the .grad
+    for name, before in (record.before.items() if record is not None else ()):
+        if before and name in grads and name in record.grads:
+            accumulated[name], grads[name] = record.after[name], record.grads[name]
     locals_ = [loc for e in computes for loc in run.locals[e.assignment.name]]
     consumers: dict[str, list] = {a.name: [] for a in assignments}
     for loc in locals_:
         consumers[loc.wrt].append(loc)
     output = next((s.target for s in steps_of_pass if s.phase == "backward"),
                   computes[-1].assignment.name if computes else assignments[-1].name)
-    frame_trace = Trace(Program(tuple(assignments), output, "torch"), output, values, locals_, grads, requires,
-                        trace.steps, consumers, trace.figures)
+    frame_trace = FrameTrace(Program(tuple(assignments), output, "torch"), output, values, locals_, grads,
+                             requires, trace.steps, consumers, trace.figures, accumulated)
     state = _state(frame_trace, {a.name for a in assignments}, number)
     for name, g in grads.items():  # no gradient to wait for: a constant shows — from the start, as in a chain
         if g is None:

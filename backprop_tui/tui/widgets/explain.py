@@ -129,7 +129,7 @@ def where(step: Step) -> Content:
     if not parts:
         return Content("")
     text = parts[0] + (f" ({parts[1]})" if len(parts) > 1 else "")
-    return Content(" ") + Content.styled(f"· {text}", "bold $secondary")
+    return Content(" ") + Content.styled(f"· {text}", "bold $text-primary")  # readable on light and dark
 
 
 PRINTS_SHOWN = 4
@@ -250,16 +250,27 @@ class StepPanel(Static):
     """Attributes down: the app calls `show` with the state, k and the selection."""
 
     _height = -1
+    _content = Content("")
 
     compound: Callable[[str], bool] | None = None  # set by the app: the graph draws this node's gate as ƒ
 
     def show(self, st: StepState | None, k: int, selected: str | None, torch_error: str | None = None) -> None:
-        content = describe(st, k, selected, torch_error, self.compound)
+        content = self._content = describe(st, k, selected, torch_error, self.compound)
         width = max(1, self.content_region.width or 60)
         height = content.get_height(self.styles, width)  # wrapped as it will be drawn
         # a relayout only when the height changes
         self.update(content, layout=height != self._height or needs_rows(self, height))
         self._height = height
+        self.call_after_refresh(self.mark_cut)
+
+    def on_resize(self) -> None:
+        self.mark_cut()
+
+    def mark_cut(self) -> None:
+        """Where the text is taller than the panel can grow (the graph needs the rows), it scrolls: say so."""
+        rows = self.content_region.height
+        cut = rows > 0 and self._content.get_height(self.styles, self.content_region.width) > rows + self.scroll_y
+        self.border_subtitle = "more below: scroll" if cut else ""
 
 
 class StatusLine(Static):

@@ -34,6 +34,7 @@ GRAPH_COLOURS = {
 
 
 STYLE_OF = {kind: f"graph--{kind}" for kind in ("name", "gate", "value", "grad", "local", "share", "stub", "uses")}
+STYLE_OF["accumulated"] = "graph--uses"  # a script leaf's `.grad 9`: this pass's gradient added to the last
 
 
 def graph_theme_variables(dark: bool) -> dict[str, str]:
@@ -271,8 +272,8 @@ class GraphView(ScrollView, can_focus=True):
             known, step = st.local_known(dst, src, k), st.local_step.get((dst, src))
             if not known:
                 text = text[: text.index("=") + 1] + "?"
-        elif kind == "share":
-            known = st.grad_known(ref[0], k)
+        elif kind in ("share", "accumulated"):
+            known = st.grad_known(ref if kind == "accumulated" else ref[0], k)
             if not known:
                 return " " * span.width, self._frame[1] if self._frame else self.rich_style
         else:

@@ -15,6 +15,7 @@ from backprop_tui.tui.state import StepState
 
 # the check before torch's figure: at 80 columns the mark stays in view and the figure can scroll
 HEADERS = ("name", "value", "grad", "ok", "torch grad")
+ESSENTIAL = 3  # name, value, grad: always whole; the columns after them show only where they fit whole
 
 
 class VariableTable(ScrollView, can_focus=False):
@@ -40,6 +41,8 @@ class VariableTable(ScrollView, can_focus=False):
         self.k = 0
         self.selected: str | None = None
         self.widths = [4, 5, 4, 2, 10]
+        self.shown = len(HEADERS)  # the columns drawn: the first `shown` of HEADERS (see _fit)
+        self.pad = 2  # blanks around each cell: 1 where the essential columns fit whole no other way
         self.names: list[str] = []
         self._styles: dict[str, Style] = {}
         self._base: Style | None = None
@@ -59,8 +62,31 @@ class VariableTable(ScrollView, can_focus=False):
             2,
             max([10, *map(len, tv)]),
         ]
-        self.virtual_size = Size(sum(self.widths) + 2 * len(self.widths), len(names) + 1)
+        self._fit()
         self.refresh()
+
+    def essential_width(self) -> int:
+        """The outer width the essential columns need whole (border, and the scrollbar if rows scroll)."""
+        chrome = self.outer_size.width - self.scrollable_content_region.width if self.size.width else 2
+        if not self.show_vertical_scrollbar and len(self.names) + 1 > self.size.height:
+            chrome += self.styles.scrollbar_size_vertical
+        return sum(self.widths[:ESSENTIAL]) + 2 * ESSENTIAL + chrome
+
+    def _fit(self) -> None:
+        """Draw the essential columns, then each next one only if it fits whole (no header cut mid-word)."""
+        room = self.scrollable_content_region.width or self.size.width
+        shown, used = ESSENTIAL, sum(self.widths[:ESSENTIAL]) + 2 * ESSENTIAL
+        self.pad = 2 if not room or used <= room else 1  # too narrow: one blank between the columns
+        used -= (2 - self.pad) * ESSENTIAL
+        for w in self.widths[ESSENTIAL:]:
+            if room and used + w + 2 > room:
+                break
+            shown, used = shown + 1, used + w + 2
+        self.shown = shown
+        self.virtual_size = Size(used, len(self.names) + 1)
+
+    def on_resize(self) -> None:
+        self._fit()
 
     def show(self, k: int) -> None:
         self.k = k
@@ -76,10 +102,10 @@ class VariableTable(ScrollView, can_focus=False):
 
     def _cells(self, texts: list[tuple[str, Style]], base: Style) -> list[Segment]:
         out: list[Segment] = []
-        for i, (text, style) in enumerate(texts):
+        for i, (text, style) in enumerate(texts[: self.shown]):
             w = self.widths[i]
             cell = text.ljust(w) if i in (0, 3) else text.rjust(w)
-            out.append(Segment(" " + cell + " ", style if text else base))
+            out.append(Segment(" " + cell + " " * (self.pad - 1), style if text else base))
         return out
 
     def notify_style_update(self) -> None:
