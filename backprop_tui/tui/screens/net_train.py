@@ -227,8 +227,8 @@ class TrainingMixin(Base):
         spark = self.query_one("#net-spark", Static)
         spark.update(spark_text(self.losses, spark.size.width or 60, res.final_loss))
         if res.losses:
-            log.write_line(f"epoch {len(res.losses)}, before update: {v4(res.losses[-1])}")
-        log.write_line(f"final loss, trained weights (L): {v4(res.final_loss)}")
+            log.write_line(f"epoch {len(res.losses)} before update {v4(res.losses[-1])}")
+        log.write_line(f"trained weights (L): {v4(res.final_loss)}")
         if self.check_enabled:
             log.write_line(res.checks_line())
         stopped = "" if res.epochs == self.epochs_total else f" (stopped at epoch {res.epochs})"
