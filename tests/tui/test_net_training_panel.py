@@ -69,7 +69,7 @@ async def test_small_heights_show_the_sparkline_and_the_figures_said_apart() -> 
             assert (last, final) == ("0.02031", "0.02005")  # the trial's figures: two, each named
             assert not screen.query_one("#net-spark").display  # the box has it; no second copy
             status = str(screen.status())
-            assert f"→ {final} (the trained weights', as L)" in status  # the diagram's L figure
+            assert f"100 epochs: L {first} → {final}" in status  # the diagram's L figures, before and after
             await pilot.press("v")  # back to the step panel: the sparkline row below it
             await pilot.pause()
             spark = screen.query_one("#net-spark", Static)
@@ -85,6 +85,7 @@ def test_the_figures_and_ticks_helpers() -> None:
     assert figures(losses, None, 80) == ""  # while training: no final figure yet
     lines = compact_lines(losses, None, 10, 40)
     assert lines[1].rstrip().endswith("epoch 3/10") and len(lines) == 2
+    assert compact_lines(losses, 0.0200468, 3, 20)[2:] == ["trained (L) 0.02005", "0.02031: pre-update"]
     assert x_ticks(500, 45)[-1] == 500 and x_ticks(100, 60)[-1] == 100
 
 

@@ -237,8 +237,9 @@ class TrainingMixin(Base):
         for w in warned:
             log.write_line(w.line())
         self.show_train_warnings(warned)
-        self.message = (f"trained {res.epochs} epochs{stopped}: loss {v4(res.losses[0]) if res.losses else '?'} → "
-                        f"{v4(res.final_loss)} (the trained weights', as L)" + self._epochs_verdict(res))
+        # L before → L after: the diagram's L box figures (epoch n's loss, before its update, is the plot's)
+        self.message = (f"trained {res.epochs} epochs{stopped}: L {v4(res.losses[0]) if res.losses else '?'} → "
+                        f"{v4(res.final_loss)}" + self._epochs_verdict(res))
         self.spec = self.spec.with_params(res.params)
         self.query_one(DecisionMap).show(self.spec, self.spec.params)
         with np.errstate(all="ignore"):

@@ -157,7 +157,9 @@ def compact_lines(losses: list[float], final: float | None, epochs: int, width: 
     under = "epoch 1" + " " * max(1, len(line) - len("epoch 1") - len(right)) + right
     lines = [line, under]
     if final is not None:
-        lines.append(f"epoch {n}'s loss {last} is before its update; the trained weights' loss (L) is {v4(final)}")
+        said = f"epoch {n}'s loss {last} is before its update; the trained weights' loss (L) is {v4(final)}"
+        # two rows at most (the box has five): narrow, the trained figure first, then what the last one was
+        lines += [said] if len(said) <= 2 * width else [f"trained (L) {v4(final)}", f"{last}: pre-update"]
     return lines
 
 
