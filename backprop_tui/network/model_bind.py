@@ -133,7 +133,7 @@ def bind(plan: ModelPlan, init: dict[str, Any], data: str | None, epochs: int | 
                        f"budget {limits.named('MODEL_TRAIN_WORK')}; at most {most:,} epochs here (--epochs)")
     seed = plan.seed if plan.seed is not None else 0
     spec = Spec(sizes, tuple(plan.activations[:-1]), plan.activations[-1], loss, plan.lr, tuple(freeze), seed,
-                params, x, y, labels, data_name, tuple(params))
+                params, x, y, labels, data_name, tuple(params), epochs=count)  # the app's epochs field, as `train`
     mapping = ", ".join(f"fc{k} = {layer.label}" for k, layer in enumerate(plan.layers, 1))
     if any(layer.label != f"self.fc{k}" for k, layer in enumerate(plan.layers, 1)):
         notes.append(f"layers: {mapping}")

@@ -27,9 +27,10 @@ def write_screenshot(target: str, svg: str) -> None:
     """Write the SVG, or BadInput (exit status 2) saying why it cannot be written."""
     from backprop_tui.errors import BadInput
     from backprop_tui.files import printable_name
+    from backprop_tui.tui.svg_cells import pin_cells
 
     try:
-        Path(target).write_text(svg, encoding="utf-8")
+        Path(target).write_text(pin_cells(svg), encoding="utf-8")
     except (OSError, ValueError) as err:
         reason = getattr(err, "strerror", None) or str(err)
         raise BadInput(f"--screenshot {printable_name(target)}: cannot write it ({reason})") from None

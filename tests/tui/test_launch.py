@@ -95,5 +95,5 @@ def test_keys_wait_for_a_model_file_to_open_its_network_screen(tmp_path, monkeyp
     code = launch(str(model), ["t"], str(out), (160, 40), timeout=60, network_checkers=(echo_trace, echo_epoch))
     assert code == 0
     text = out.read_text().replace("&#160;", " ")
-    assert "network 1-1" in text and "trained 100 epochs" in text  # the epochs field's 100
+    assert "network 1-1" in text and "trained 300 epochs" in text  # the file's num_epochs = 300, as `train`
     assert "Open an example program" not in text

@@ -49,3 +49,22 @@ async def test_open_a_model_file_with_o_and_a_bad_one(make_app, tmp_path: Path) 
         assert app.screen.spec.loss == "cross_entropy_logits"
         toasts = "\n".join(str(n.message) for n in app._notifications)
         assert "double softmax" in toasts
+
+
+async def test_the_epochs_field_follows_the_files_num_epochs_or_trains_default(make_app, tmp_path: Path) -> None:
+    """As `train`: num_epochs from the file, 1,000 when the file does not define it (the post does not)."""
+    from textual.widgets import Input
+
+    from backprop_tui.network.model_bind import DEFAULT_EPOCHS
+
+    assert "num_epochs =" not in POST and DEFAULT_EPOCHS == 1000
+    for text, want in ((POST, "1000"), (POST.replace("input_size = 10\n", "input_size = 10\nnum_epochs = 300\n"),
+                                        "300")):
+        path = tmp_path / "mlp.py"
+        path.write_text(text, encoding="utf-8")
+        app = make_app(network=(str(path), text), check=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await loaded(app, pilot)
+            assert isinstance(app.screen, NetworkScreen)
+            assert app.screen.query_one("#net-epochs", Input).value == want
+            assert app.screen.spec.epochs == int(want)

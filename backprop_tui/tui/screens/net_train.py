@@ -26,10 +26,10 @@ from backprop_tui.errors import BadInput
 from backprop_tui.limits import EPOCHS as MAX_EPOCHS
 from backprop_tui.network.cli import default_log_every, run_training
 from backprop_tui.network.engine import trace
-from backprop_tui.network.report import TrainResult, epoch_line, loss_text
+from backprop_tui.network.report import TrainResult, epoch_line
 from backprop_tui.network.warnings import divergence, training_warnings
 from backprop_tui.numbers import short
-from backprop_tui.tui.widgets.net_diagram import NetDiagram
+from backprop_tui.tui.widgets.net_diagram import NetDiagram, v4
 from backprop_tui.tui.widgets.net_region import DecisionMap
 from backprop_tui.tui.widgets.net_training import LossPlot, spark_text
 
@@ -222,8 +222,12 @@ class TrainingMixin(Base):
         self.last_result = res
         self.losses = res.losses
         self.epoch = res.epochs
-        self.query_one(LossPlot).show(self.losses, self.epochs_total)
-        log.write_line(f"final loss {loss_text(res.final_loss)}")
+        self.query_one(LossPlot).show(self.losses, self.epochs_total, res.final_loss)
+        spark = self.query_one("#net-spark", Static)
+        spark.update(spark_text(self.losses, spark.size.width or 60, res.final_loss))
+        if res.losses:
+            log.write_line(f"epoch {len(res.losses)} before update {v4(res.losses[-1])}")
+        log.write_line(f"trained weights (L): {v4(res.final_loss)}")
         if self.check_enabled:
             log.write_line(res.checks_line())
         stopped = "" if res.epochs == self.epochs_total else f" (stopped at epoch {res.epochs})"
@@ -232,8 +236,9 @@ class TrainingMixin(Base):
         for w in warned:
             log.write_line(w.line())
         self.show_train_warnings(warned)
-        self.message = (f"trained {res.epochs} epochs{stopped}: loss {loss_text(res.losses[0])} → "
-                        f"{loss_text(res.final_loss)}" + self._epochs_verdict(res))
+        # L before → L after: the diagram's L box figures (epoch n's loss, before its update, is the plot's)
+        self.message = (f"trained {res.epochs} epochs{stopped}: L {v4(res.losses[0]) if res.losses else '?'} → "
+                        f"{v4(res.final_loss)}" + self._epochs_verdict(res))
         self.spec = self.spec.with_params(res.params)
         self.query_one(DecisionMap).show(self.spec, self.spec.params)
         with np.errstate(all="ignore"):

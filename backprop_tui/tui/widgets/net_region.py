@@ -1,5 +1,8 @@
 """The decision-region map beside the loss plot: half-block cells (two grid points each) coloured by the
-predicted class, paler near the boundary, with the data rows on top as ● in their true class's colour."""
+predicted class, paler near the boundary, with the data rows on top as marks in their true class's colour and
+shape (● class 0, ▲ class 1, …: readable without colour too), and a legend on the frame.
+
+The class hues are not the diagram's orange and blue, which mean a weight's sign there."""
 
 from __future__ import annotations
 
@@ -12,10 +15,11 @@ from textual.widget import Widget
 
 from backprop_tui.network.region import RegionMap, region_map
 from backprop_tui.network.spec import Spec
-from backprop_tui.tui.widgets.net_diagram import NEGATIVE, POSITIVE
 
-# class 0 orange and class 1 blue, as TensorFlow Playground; more classes get further hues
-PALETTE = (NEGATIVE, POSITIVE, "#3cb4a0", "#a070d8", "#d8c040", "#d070a0")
+# class 0 magenta and class 1 green (apart for the common colour blindnesses, and from the diagram's weight
+# signs, orange and blue); more classes get further hues
+PALETTE = ("#d0509a", "#4cb860", "#d8c040", "#7f8ce8", "#40b8b8", "#b08050")
+MARKS = ("●", "▲", "■", "◆", "▼", "◀")  # the data rows' true class, by shape as well as by colour
 
 
 def blend(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
@@ -27,6 +31,16 @@ def blend(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[i
 def rgb(hex_color: str) -> tuple[int, int, int]:
     triplet = Color.parse(hex_color).get_truecolor()
     return triplet.red, triplet.green, triplet.blue
+
+
+def legend(classes: int, width: int) -> str:
+    """The frame's key (markup): each class's mark in its colour and its name, shorter when it would not fit."""
+    def key(i: int, name: str) -> str:
+        return f"[{PALETTE[i % len(PALETTE)]}]{MARKS[i % len(MARKS)]}[/] {name}"
+
+    long = "  ".join(key(i, f"class {i}") for i in range(classes))
+    plain = "  ".join(f"{MARKS[i % len(MARKS)]} class {i}" for i in range(classes))
+    return long if len(plain) <= width - 2 else " ".join(key(i, str(i)) for i in range(classes))
 
 
 class DecisionMap(Widget):
@@ -41,11 +55,14 @@ class DecisionMap(Widget):
 
     def show(self, spec: Spec, params: dict[str, np.ndarray]) -> None:
         self.spec, self.params = spec, params
+        self.border_subtitle = legend(max(int(spec.sizes[-1]), 2), self.size.width or 30)
         self._rows = None
         self.refresh()
 
     def on_resize(self) -> None:
         self._rows = None
+        if self.spec is not None:
+            self.border_subtitle = legend(max(int(self.spec.sizes[-1]), 2), self.size.width)
 
     def render_line(self, y: int) -> Strip:
         if self._rows is None:
@@ -75,7 +92,7 @@ class DecisionMap(Widget):
                 if cls is not None:
                     style = Style(color=Color.from_rgb(*blend(hues[cls % len(hues)], (255, 255, 255), 0.1)),
                                   bgcolor=Color.from_rgb(*blend(top, bottom, 0.5)), bold=True)
-                    segs.append(Segment("●", style))
+                    segs.append(Segment(MARKS[cls % len(MARKS)], style))
                 else:
                     segs.append(Segment("▀", Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom))))
             rows.append(Strip(segs, width))

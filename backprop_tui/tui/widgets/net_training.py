@@ -1,20 +1,29 @@
 """The training region's widgets: number fields that leave letter keys to the screen, and the loss plot.
 
 The loss plot (plotext, through textual-plotext) has evenly spaced y labels from nice round ticks, whole
-epochs on x, a y axis scaled to the finite losses, and a mark at each epoch whose loss is inf or nan (the
-axis is not blown up by it). Below ~5 rows it is a sparkline row instead.
+epochs on x from 0 to the last epoch, a y axis scaled to the finite losses, and a mark at each epoch whose loss
+is inf or nan (the axis is not blown up by it). Below PLOT_ROWS rows (too short for axes and a readable curve)
+it is a sparkline row instead, with the first and last loss and their epochs.
+
+Two "final" losses, said apart everywhere: epoch n's loss is computed before that epoch's update (the last
+point of the curve, the log's last line); the trained weights' loss is after it (the diagram's L box).
 """
 
 from __future__ import annotations
 
 import math
 
+from rich.text import Text
 from textual import events
+from textual.app import RenderResult
 from textual.widgets import Input
 from textual_plotext import PlotextPlot
 
 from backprop_tui.tui.plot_scale import divergent, epoch_ticks, finite_range, nice_ticks, sparkline, tick_labels
+from backprop_tui.tui.widgets.net_diagram import v4
 
+PLOT_ROWS = 7  # the plot's least height: its frame, axis, tick labels and "epoch" leave 3 rows for the curve
+PLOT_COLUMNS = 20
 PLOT_POINTS = 400  # at most this many points are drawn; each is one epoch's loss (a stride of epochs)
 NUMBER_CHARS = set("0123456789.eE+-_")
 EDIT_KEYS = {"left", "right", "home", "end", "backspace", "delete", "ctrl+left", "ctrl+right", "shift+left",
@@ -35,28 +44,41 @@ class NumberInput(Input):
 
 
 class LossPlot(PlotextPlot):
-    """One loss per epoch; `show(losses, epochs)` redraws."""
+    """One loss per epoch; `show(losses, epochs, final)` redraws (final: the trained weights' loss, after the
+    last update, once training has ended). Too small for axes: the sparkline and the figures as text."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.losses: list[float] = []
         self.epochs = 0
+        self.final: float | None = None
 
-    def show(self, losses: list[float], epochs: int) -> None:
-        self.losses, self.epochs = losses, epochs
+    @property
+    def compact(self) -> bool:
+        return self.size.height < PLOT_ROWS or self.size.width < PLOT_COLUMNS
+
+    def show(self, losses: list[float], epochs: int, final: float | None = None) -> None:
+        self.losses, self.epochs, self.final = losses, epochs, final
         self._draw()
 
     def on_resize(self) -> None:
         self._draw()
 
+    def render(self) -> RenderResult:
+        if self.compact:
+            return Text("\n".join(compact_lines(self.losses, self.final, self.epochs, self.size.width)))
+        return super().render()
+
     def _draw(self) -> None:
+        self.border_subtitle = "" if self.compact else figures(self.losses, self.final, self.size.width - 2)
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         ys = self.losses
         width, height = self.size.width, self.size.height
-        if height < 5 or width < 20:
-            return  # the screen shows the sparkline row instead
+        if self.compact:
+            self.refresh()
+            return
         if not ys:
             plt.title("loss: press t to train")
             self.refresh()
@@ -88,11 +110,20 @@ class LossPlot(PlotextPlot):
             notes.append(f"diverged (loss {ys[bad[0] - 1]}) at epoch {bad[0]}")
         if notes:
             plt.title("; ".join(notes))
-        xt = [t for t in epoch_ticks(total, max(2, min(6, width // 10))) if t <= total]
-        plt.xlim(min(xt[0], 1), total)
+        xt = x_ticks(total, width)
+        plt.xlim(min(xt[0], 1), total)  # the x range ends at the last epoch: the curve's end is the frame's
         plt.xticks(xt, [str(t) for t in xt])
         plt.xlabel("epoch")
         self.refresh()
+
+
+def x_ticks(total: int, width: int) -> list[int]:
+    """Round epochs within [0, total], and `total` itself when its label has room beside the last round one."""
+    xt = [t for t in epoch_ticks(total, max(2, min(6, width // 10))) if t <= total]
+    axis = max(1, width - 8)  # the columns of the x axis, roughly (the y labels take the rest)
+    if xt[-1] < total and (total - xt[-1]) / max(1, total - xt[0]) * axis > len(str(total)) + 1:
+        xt.append(total)
+    return xt
 
 
 def axis_cap(losses: list[float]) -> float:
@@ -101,10 +132,45 @@ def axis_cap(losses: list[float]) -> float:
     return 10.0 * abs(first) if first else math.inf
 
 
-def spark_text(losses: list[float], width: int) -> str:
-    """The sparkline row at small sizes: first and last loss around the curve."""
+def figures(losses: list[float], final: float | None, width: int) -> str:
+    """Under the plot once trained: which "final" loss is which, as long a wording as fits in `width`."""
+    if not losses or final is None:
+        return ""
+    n, last, after = len(losses), v4(losses[-1]), v4(final)
+    for text in (f"epoch {n}: {last} (before its update) · trained weights: {after}",
+                 f"epoch {n} {last} (before update) · trained {after}",
+                 f"epoch {n} {last} · trained {after}"):
+        if len(text) <= width:
+            return text
+    return f"trained {after}"
+
+
+def compact_lines(losses: list[float], final: float | None, epochs: int, width: int) -> list[str]:
+    """The plot's box when it is too short for axes: the sparkline between the first and last loss, their
+    epochs under them, then the two final figures said apart."""
+    if not losses:
+        return ["loss: press t to train"]
+    n = len(losses)
+    first, last = v4(losses[0]), v4(losses[-1])
+    line = f"{first} {sparkline(losses, max(4, width - len(first) - len(last) - 2))} {last}"
+    right = f"epoch {n}" + (f"/{epochs}" if final is None and epochs > n else "")
+    under = "epoch 1" + " " * max(1, len(line) - len("epoch 1") - len(right)) + right
+    lines = [line, under]
+    if final is not None:
+        said = f"epoch {n}'s loss {last} is before its update; the trained weights' loss (L) is {v4(final)}"
+        # two rows at most (the box has five): narrow, the trained figure first, then what the last one was
+        lines += [said] if len(said) <= 2 * width else [f"trained (L) {v4(final)}", f"{last}: pre-update"]
+    return lines
+
+
+def spark_text(losses: list[float], width: int, final: float | None = None) -> str:
+    """The sparkline row at small sizes: first and last loss around the curve, then the trained weights'."""
     if not losses:
         return ""
     first, last = losses[0], losses[-1]
-    head, tail = f"loss {first:.4g} ", f" {last:.4g} (epoch {len(losses)})"
+    after = f" · trained {v4(final)}" if final is not None else ""
+    head, tail = f"loss {v4(first)} ", f" {v4(last)} (epoch {len(losses)}{', before its update' if after else ''})"
+    if after and width - len(head) - len(tail) - len(after) < 8:
+        tail = f" {v4(last)} (epoch {len(losses)})"
+    tail += after
     return head + sparkline(losses, max(4, width - len(head) - len(tail))) + tail
