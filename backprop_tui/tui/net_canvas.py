@@ -68,16 +68,24 @@ class Canvas:
         return got
 
     def rows(self) -> list[list[Segment]]:
-        """Each row as segments: neighbouring cells of one style joined, braille runs kept apart from text
-        (an SVG renderer may draw braille glyphs wider than a cell; apart, they cannot push the text)."""
+        """Each row as segments: neighbouring text cells of one style joined, each braille cell a segment of
+        its own, no text segment led by a space. For screenshots: an SVG renderer that ignores textLength
+        (rsvg-convert) draws a fallback font's braille glyphs wider than a cell, so a run of them drifted
+        right over a `▸`, a box's `│` and its `δ` row; and it drops a <text>'s leading space, which drew
+        ` 0.25 ──▸` a cell to the left, onto the wire's last dot. Alone, each glyph starts in its own cell;
+        split off, the spaces are no <text> at all (a background still gets its rectangle)."""
         out: list[list[Segment]] = []
         for chars, styles in zip(self.chars, self.styles, strict=True):
             segs: list[Segment] = []
             start = 0
             for i in range(1, self.width + 1):
-                if i == self.width or styles[i] != styles[start] or \
-                        _is_braille(chars[i]) != _is_braille(chars[start]):
-                    segs.append(Segment("".join(chars[start:i]), styles[start]))
+                if i == self.width or styles[i] != styles[start] or _is_braille(chars[i]) or \
+                        _is_braille(chars[start]):
+                    text = "".join(chars[start:i])
+                    lead = len(text) - len(text.lstrip(" "))
+                    if 0 < lead < len(text):
+                        segs.append(Segment(text[:lead], styles[start]))
+                    segs.append(Segment(text[lead:] if 0 < lead < len(text) else text, styles[start]))
                     start = i
             out.append(segs)
         return out

@@ -3,7 +3,9 @@
 Columns left to right: the inputs, each hidden layer, the outputs, then the loss. Every weight is an edge
 from the right side of its source to a port on the left side of its target. Each target has one port row
 per visible source, so a weight's label sits on its own row, on the edge's last, horizontal stretch
-(`──0.15──▸`), and no two labels collide. A layer wider than its column shows a window of neurons with
+(`──0.15──▸`), and no two labels collide. Sloped parts end where a gap's labels begin, so no dot touches a
+label. A label that does not fit degrades a layer at a time (labels.py: one row, two rows, shorter, the
+weight alone) rather than every label vanishing. A layer wider than its column shows a window of neurons with
 `⋮ k more` markers for the hidden ones; the window scrolls (`offsets`).
 
 Coordinates are cells, (x, y) with y down; the diagram's top-left cell is (0, 0).
@@ -11,8 +13,11 @@ Coordinates are cells, (x, y) with y down; the diagram's top-left cell is (0, 0)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from backprop_tui.tui.net_labels import Choice, configs, forms_of
 
 BRAILLE = 0x2800
 # the dot bit of each (column 0..1, row 0..3) inside a braille cell
@@ -74,6 +79,7 @@ class Edge:
     run: tuple[int, int, int]  # y, x_from, x_to (inclusive)
     label_x: int = 0
     label_w: int = 0  # 0: no label
+    label_rows: int = 1  # 2: the label's second line sits on the row below the run
 
     @property
     def run_y(self) -> int:
@@ -87,9 +93,11 @@ class Layout:
     style: str  # "full": bordered boxes with z, a, δ; "compact": one row per neuron
     columns: tuple[Column, ...]
     edges: tuple[Edge, ...]
-    labels: bool
+    labels: bool  # weight labels shown
     x_offset: int = 0
     by_layer: dict[int, Column] = field(default_factory=dict)
+    forms: tuple[int, ...] = ()  # the label form of each layer 1..L (index 0 unused; net_labels.FORMS)
+    loss_labels: bool = False  # the target y on each output → loss edge
 
     def box(self, layer: int, unit: int) -> tuple[int, int, int, int] | None:
         """(x, y, width, height) of a shown neuron, or None when it is hidden behind a marker."""
@@ -168,18 +176,26 @@ class Content:
     compact_width: tuple[int, ...]  # width of a one-row neuron, per layer (+ the loss)
     label_width: tuple[int, ...]  # a weight label, padding included, per layer 1..L (index 0 unused)
     loss_label_width: int = 0  # a label on an output → loss edge (the target y)
+    # per layer 1..L (index 0 unused): (width with padding, rows) of each label form (net_labels.FORMS),
+    # None where the layer has no such form; empty: label_width's one-row label alone
+    label_forms: tuple[tuple[tuple[int, int] | None, ...], ...] = ()
 
 
-# (style, blank rows between neurons, weight labels), in order of preference
-CANDIDATES = (("full", 1, True), ("full", 0, True), ("full", 1, False), ("full", 0, False),
-              ("compact", 1, True), ("compact", 1, False), ("compact", 0, True), ("compact", 0, False))
+def _candidates(c: Content) -> list[tuple[str, int, Choice | None]]:
+    """(style, blank rows between neurons, labels) in order of preference: bordered boxes with the richest
+    labels that fit (touching boxes before poorer labels), then without labels; then one-row neurons."""
+    choices = list(configs(c))
+    full = [("full", gap, ch) for ch in choices for gap in (1, 0)]
+    one_row = [ch for ch in choices if all(r == 1 for r in _rows(c, ch))]
+    compact = [("compact", gap, ch) for gap in (1, 0) for ch in [*one_row, None]]
+    return [*full, ("full", 1, None), ("full", 0, None), *compact]
 
 
 def plan(content: Content, width: int, height: int, offsets: dict[int, int] | None = None) -> Layout:
     """The first candidate style that shows every neuron; else the one that shows the most (earlier wins)."""
     offsets = offsets or {}
     best: Layout | None = None
-    for style, gap, labels in CANDIDATES:
+    for style, gap, labels in _candidates(content):
         got = _place(content, width, height, offsets, style, gap, labels)
         if got is None:
             continue
@@ -189,19 +205,55 @@ def plan(content: Content, width: int, height: int, offsets: dict[int, int] | No
             best = got
     if best is not None:
         return best
-    forced = _place(content, width, height, offsets, "compact", 0, False, force=True)
+    forced = _place(content, width, height, offsets, "compact", 0, None, force=True)
     assert forced is not None
     return forced
 
 
-def full_height(content: Content, gap: int = 1) -> int:
-    """Rows the bordered style needs to show every neuron (ports for every weight label), `gap` rows apart."""
+def full_height(content: Content, gap: int = 1, width: int | None = None) -> int:
+    """Rows the bordered style needs to show every neuron (ports for every weight label), `gap` rows apart;
+    with `width`, for the richest labels that fit that width (a two-row label wants taller boxes)."""
+    rows: Sequence[int] = [1] * len(content.sizes)
+    if width is not None:
+        fits = next((ch for ch in configs(content) if _widths(content, width, "full", ch) is not None), None)
+        rows = _rows(content, fits) if fits is not None else rows
     need = 0
     for layer, n in enumerate(content.sizes):
         ports = content.sizes[layer - 1] if layer else 0
-        box = 2 + max(content.full_rows[layer], ports)
+        box = 2 + max(content.full_rows[layer], ports * rows[layer])
         need = max(need, n * box + (n - 1) * gap)
     return need
+
+
+def _label(c: Content, labels: Choice | None, layer: int) -> tuple[int, int]:
+    """(width, rows) of layer's weight labels under `labels` ((0, 1): none)."""
+    if labels is None or layer == 0:
+        return 0, 1
+    got = forms_of(c, layer)[labels.forms[layer]]
+    assert got is not None
+    return got
+
+
+def _rows(c: Content, labels: Choice | None) -> list[int]:
+    return [_label(c, labels, i)[1] for i in range(len(c.sizes))]
+
+
+def _widths(c: Content, width: int, style: str, labels: Choice | None,
+            force: bool = False) -> tuple[list[int], list[int], int, int] | None:
+    """(column widths, gaps, the loss gap, x of the first column), or None when the labels do not fit."""
+    widths = list(c.full_width if style == "full" else c.compact_width)
+    n_layers = len(c.sizes)
+    min_gaps = [_label(c, labels, i)[0] + MIN_DIAGONAL + 2 for i in range(1, n_layers)]
+    loss_gap = LOSS_GAP
+    if labels is not None and labels.y:
+        loss_gap = max(LOSS_GAP, c.loss_label_width + MIN_DIAGONAL + 2)
+    fixed = sum(widths) + loss_gap
+    spare = width - fixed - sum(min_gaps)
+    if spare < 0 and not force:
+        return None
+    extra = max(0, spare) // max(1, n_layers - 1)
+    gaps = [min(max(MAX_GAP, g), g + extra) for g in min_gaps]
+    return widths, gaps, loss_gap, max(0, (width - fixed - sum(gaps)) // 2)
 
 
 def _shown(layout: Layout) -> int:
@@ -214,31 +266,32 @@ def capacity(height: int, box: int, gap: int) -> int:
 
 
 def _place(c: Content, width: int, height: int, offsets: dict[int, int], style: str, gap_rows: int,
-           labels: bool, force: bool = False) -> Layout | None:
+           labels: Choice | None, force: bool = False) -> Layout | None:
     n_layers = len(c.sizes)
-    widths = list(c.full_width if style == "full" else c.compact_width)
-    lws = [c.label_width[i] if labels and i else 0 for i in range(n_layers)]
-    min_gaps = [lw + MIN_DIAGONAL + 2 for lw in lws[1:]]
-    loss_gap = max(LOSS_GAP, c.loss_label_width + MIN_DIAGONAL + 2) if labels else LOSS_GAP
-    fixed = sum(widths) + loss_gap
-    spare = width - fixed - sum(min_gaps)
-    if spare < 0 and not force:
+    got = _widths(c, width, style, labels, force)
+    if got is None:
         return None
-    extra = max(0, spare) // max(1, n_layers - 1)
-    gaps = [min(max(MAX_GAP, g), g + extra) for g in min_gaps]
-    x = max(0, (width - fixed - sum(gaps)) // 2)
+    widths, gaps, loss_gap, x = got
+    label_rows = _rows(c, labels)
     columns: list[Column] = []
     for layer in range(n_layers + 1):  # the last column: the loss
         n = c.sizes[layer] if layer < n_layers else 1
         ports = c.sizes[layer - 1] if labels and 0 < layer < n_layers else 0
         if ports and (c.sizes[layer - 1] > _cap_of(columns[-1]) or (style == "compact" and ports > 1)):
             return None  # a source without a port (hidden, or no room): no labels rather than unnamed weights
-        box_h = 1 if style == "compact" else 2 + max(c.full_rows[layer], ports)
+        box_h = 1 if style == "compact" else 2 + max(c.full_rows[layer], ports * label_rows[layer] if ports else 0)
         rows, off = window(n, capacity(height, box_h, gap_rows), offsets.get(layer, 0))
         columns.append(_column(layer, x, widths[layer], rows, off, box_h, height, gap_rows))
         x += widths[layer] + (gaps[layer] if layer < n_layers - 1 else loss_gap)
-    layout = Layout(width, height, style, tuple(columns), (), labels, by_layer={col.layer: col for col in columns})
-    return _with_edges(layout, c, lws)
+    layout = Layout(width, height, style, tuple(columns), (), labels is not None,
+                    by_layer={col.layer: col for col in columns}, forms=labels.forms if labels else (),
+                    loss_labels=bool(labels and labels.y and c.loss_label_width))
+    spans = [_label(c, labels, i) for i in range(n_layers)]
+    for i in range(1, n_layers):  # a spare cell keeps a label's lower lines off the target's border
+        w, r = spans[i]
+        if w and r > 1 and gaps[i - 1] > w + MIN_DIAGONAL + 2:
+            spans[i] = (w + 1, r)
+    return _with_edges(layout, c, spans)
 
 
 def _cap_of(col: Column) -> int:
@@ -257,7 +310,7 @@ def _column(layer: int, x: int, width: int, rows: list[tuple[int, int, int]], of
     return Column(layer, x, width, tuple(slots), offset)
 
 
-def _with_edges(layout: Layout, c: Content, label_ws: list[int]) -> Layout:
+def _with_edges(layout: Layout, c: Content, label_ws: list[tuple[int, int]]) -> Layout:
     edges: list[Edge] = []
     last = len(c.sizes) - 1
     for layer in range(1, last + 2):
@@ -273,29 +326,31 @@ def _with_edges(layout: Layout, c: Content, label_ws: list[int]) -> Layout:
                 assert slot is not None
                 y0 = slot.y + slot.height // 2
                 if layer <= last:  # a weight: sloped, then the labelled run into its port
-                    label_w = label_ws[layer]
-                    port = _port(inner, i, len(sources))
+                    label_w, label_rows = label_ws[layer]
+                    port = _port(inner, i, len(sources), label_rows)
                     x1 = x2 - label_w - 1 if label_w else x2 - 1
                     edges.append(Edge(layer, s, d.unit, (x0, y0, x1, port), (port, x1 + 1, x2),
-                                      x1 + 1 if label_w else 0, label_w))
+                                      x1 + 1 if label_w else 0, label_w, label_rows))
                 else:  # into the loss: the labelled run out of the output first, then sloped
-                    lw = c.loss_label_width if layout.labels else 0
+                    lw = c.loss_label_width if layout.loss_labels else 0
                     x1 = x0 + lw
                     edges.append(Edge(layer, s, 0, (x1, y0, x2, d.y + d.height // 2), (y0, x0, x1 - 1),
                                       x0 if lw else 0, lw))
     return Layout(layout.width, layout.height, layout.style, layout.columns, tuple(edges), layout.labels,
-                  by_layer=layout.by_layer)
+                  by_layer=layout.by_layer, forms=layout.forms, loss_labels=layout.loss_labels)
 
 
-def _port(rows: list[int], i: int, n: int) -> int:
-    """Port i of n on a box's inner rows: one row each when they fit, spread out when rows are spare."""
+def _port(rows: list[int], i: int, n: int, k: int = 1) -> int:
+    """Port i of n on a box's inner rows, each with the k − 1 rows below it free for its label's further
+    lines: k rows each when they fit, spread out when rows are spare."""
     if not rows:
         return 0
+    if n > len(rows) // k:  # no room for the labels (they are off): the ports meet in the middle
+        return rows[len(rows) // 2]
+    rows = rows[: len(rows) - (k - 1)]
     if n <= 1:
         return rows[len(rows) // 2]
-    if n > len(rows):
-        return rows[len(rows) // 2]
-    return rows[round(i * (len(rows) - 1) / (n - 1))] if n > 1 else rows[0]
+    return rows[round(i * (len(rows) - 1) / (n - 1))]
 
 
 # -- drawing a sloped edge in braille dots -------------------------------------------------------------

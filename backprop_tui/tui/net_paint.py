@@ -72,13 +72,15 @@ def paint(d: NetDiagram, canvas: Canvas, layout: Layout) -> None:
         canvas.hline(y, xa, xb - 1, style, "━" if thick or picked else "─")
         canvas.put(xb, y, "▸", style)
         if e.label_w and layout.labels:
-            text = d.weight_label(e.layer, e.dst, e.src, d.long_labels)
             label_style = style
             if hot_edges and e.layer == focus.layer:
                 label_style = style + Style(reverse=True, bold=True)
             if (e.layer, "weights") in bad:
                 label_style = d._st("diagram--bad")
-            canvas.put(e.label_x, y, f" {text} "[: e.label_w], label_style)
+            lines = d.label_lines(e.layer, e.dst, e.src, layout.forms[e.layer])
+            canvas.put(e.label_x, y, f" {lines[0]} "[: e.label_w], label_style)
+            for i, text in enumerate(lines[1: e.label_rows], 1):  # under the run, up to the arrow's column
+                canvas.put(e.label_x, y + i, f" {text}"[: e.label_w + 1], label_style)
     zs, acts = d._values()
     for col in layout.columns:
         for slot in col.slots:

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from backprop_tui.tui.net_labels import LONG, SHORT, STACKED, TALL, WEIGHT, Choice, configs
 from backprop_tui.tui.net_layout import Content, line_dots, plan, scroll_to, window
 from backprop_tui.tui.plot_scale import divergent, epoch_ticks, nice_ticks, sparkline, tick_labels
 
@@ -111,3 +112,61 @@ def test_divergent_epochs_are_found_and_the_sparkline_marks_them():
     assert divergent(losses) == [3, 4]
     line = sparkline(losses, 5)
     assert line[0] == "█" and line[2] == "✕" and line[3] == "✕" and line[4] == "▁"
+
+
+# -- weight labels that degrade a layer at a time (tui/net_labels.py) -----------------------------------
+def labelled(forms_1, forms_2) -> Content:  # type: ignore[no-untyped-def]
+    """The 2-2-2 network after `b`, with the widths the widget measures (forms: net_labels.FORMS)."""
+    return Content((2, 2, 2), (11, 18, 18, 14), (1, 3, 3, 1), (13, 14, 13, 9), (0, forms_1[0][0], forms_2[0][0]),
+                   7, ((), forms_1, forms_2))
+
+
+BACKWARD = labelled(((22, 1), (15, 2), (9, 3), (17, 1), (9, 1)), ((21, 1), (14, 2), (9, 3), (16, 1), (9, 1)))
+
+
+@pytest.mark.parametrize(("width", "height", "forms", "y"), [
+    (200, 30, (0, LONG, LONG), True),  # room: `0.4 ∂L/∂w 0.08217` on one row, the targets too
+    (118, 14, (0, STACKED, STACKED), True),  # 120x40: `0.4` over `∂L/∂w 0.08217`
+    (98, 20, (0, TALL, TALL), False),  # 100x30: the free rows take `∂L/∂w` and its figure
+    (118, 11, (0, SHORT, SHORT), False),  # rows short too: one row, `0.4 ∂0.08217`
+    (97, 11, (0, WEIGHT, WEIGHT), False),  # the weight alone, never no label at all
+])
+def test_labels_degrade_to_what_fits_and_every_neuron_stays(width, height, forms, y):
+    lay = plan(BACKWARD, width, height)
+    assert lay.labels and lay.forms == forms and lay.loss_labels == y
+    assert all(len(col.units) == n for col, n in zip(lay.columns, (2, 2, 2, 1), strict=True))
+    weights = [e for e in lay.edges if e.layer <= 2]
+    assert len(weights) == 8 and all(e.label_w for e in weights)
+    for e in weights:
+        x, y0, _w, h = lay.box(e.layer, e.dst)
+        assert y0 < e.run_y and e.run_y + e.label_rows - 1 < y0 + h - 1  # every line beside its target
+        assert e.slope[2] < e.label_x and e.label_x + e.label_w < x  # the wire ends before its label begins
+        others = [o for o in weights if o.layer == e.layer and o is not e]
+        assert all(max(o.slope[0], o.slope[2]) < e.label_x for o in others)  # no other wire crosses it
+    spans = {(e.layer, e.run_y + i) for e in weights for i in range(e.label_rows)}
+    assert len(spans) == sum(e.label_rows for e in weights)  # no two labels share a row of a gap
+
+
+def test_the_richer_layer_degrades_first_and_the_targets_go_before_three_row_labels():
+    got = list(configs(BACKWARD))
+    assert got[0] == Choice((0, LONG, LONG), True)
+    assert got[1] == Choice((0, STACKED, LONG), True)  # fc1's labels are the wider: they give way first
+    first_tall = next(i for i, c in enumerate(got) if TALL in c.forms)
+    assert all(c.y for c in got[:first_tall - 1]) and not got[first_tall].y
+    assert got[-1] == Choice((0, WEIGHT, WEIGHT), False)
+
+
+def test_a_screenshot_keeps_braille_and_text_in_their_cells():
+    from rich.style import Style
+
+    from backprop_tui.tui.net_canvas import Canvas
+
+    canvas = Canvas(30, 3, Style())
+    canvas.line(0, 0, 8, 2, Style(color="blue"))
+    canvas.put(10, 2, " 0.25 ──▸", Style(color="blue"))
+    canvas.put(20, 1, "│ δ −0.0381", Style())
+    for row in canvas.rows():
+        for seg in row:
+            assert len(seg.text) == 1 or not any(0x2800 <= ord(c) < 0x2900 for c in seg.text)
+            assert seg.text == " " * len(seg.text) or not seg.text.startswith(" ")  # rsvg drops a leading space
+    assert "".join(canvas.text()).count("0.25") == 1

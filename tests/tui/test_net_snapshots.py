@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from backprop_tui.quiz import ALL
 from backprop_tui.tui.app import BackpropApp
 from tests.network.helpers import echo_epoch, echo_trace
@@ -41,6 +43,12 @@ def test_network_forward(snap_compare):
 def test_network_backward(snap_compare):
     assert snap_compare(network_app("classic-2-2-2"), press=["f", "n", "n", "n", "n"], terminal_size=(120, 40),
                         run_before=settled)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (100, 30)])
+def test_network_backward_pass_labels_fit(snap_compare, size):
+    """After `b`: each weight with its ∂L/∂w, on two rows at 120x40 and three at 100x30 (net_labels.py)."""
+    assert snap_compare(network_app("classic-2-2-2"), press=["b"], terminal_size=size, run_before=settled)
 
 
 def test_network_update(snap_compare):

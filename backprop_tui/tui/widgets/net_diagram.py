@@ -25,6 +25,7 @@ from backprop_tui.network.neuron import unit_name
 from backprop_tui.network.reveal import Focus, Reveal
 from backprop_tui.network.spec import Spec
 from backprop_tui.tui.net_canvas import Canvas
+from backprop_tui.tui.net_labels import span
 from backprop_tui.tui.net_layout import Content, Layout, Slot, full_height, plan, scroll_to, window
 
 POSITIVE, NEGATIVE = "#2f8fd8", "#f59322"  # TensorFlow Playground's blue and orange
@@ -86,7 +87,6 @@ class NetDiagram(Widget, can_focus=True):
         self.layout_: Layout | None = None
         self._rows: list[Strip] | None = None
         self._styles: dict[str, Style] = {}
-        self.long_labels = True
 
     # -- attributes down ---------------------------------------------------------------------------
     def show(self, view: View) -> None:
@@ -196,21 +196,28 @@ class NetDiagram(Widget, can_focus=True):
                                 float(p.grad_acts[layer][row, unit]))  # type: ignore[index]
         return ("δ ?", "diagram--unknown")
 
-    def weight_label(self, layer: int, dst: int, src: int, long: bool) -> str:
+    def label_forms(self, layer: int, dst: int, src: int) -> tuple[tuple[str, ...] | None, ...]:
+        """The lines of a weight's label in each of its forms (net_labels.FORMS), richest first."""
         v = self.view
         assert v is not None
-        w = float(self._params()[f"fc{layer}.weight"][dst, src])
+        w = v4(float(self._params()[f"fc{layer}.weight"][dst, src]))
         asked = self.asked("grad_w", layer, (dst, src))  # quiz: its gradient (so its update) waits
         if v.live is None and self.known("update_w", layer) and f"fc{layer}.weight" not in v.spec.freeze:
-            return f"{v4(w)}→{'?' if asked else v4(float(v.net.updated[f'fc{layer}.weight'][dst, src]))}"
+            new = "?" if asked else v4(float(v.net.updated[f"fc{layer}.weight"][dst, src]))
+            return (f"{w}→{new}",), (w, f"→{new}"), None, None, (f"→{new}",)
         g = v.net.grads.get(f"fc{layer}.weight")
         if v.live is None and g is not None and self.known("grad_w", layer):
             grad = "?" if asked else v4(float(g[dst, src]))
-            return f"{v4(w)} ∂L/∂w {grad}" if long else f"{v4(w)} ∂{grad}"
-        return v4(w)
+            return (f"{w} ∂L/∂w {grad}",), (w, f"∂L/∂w {grad}"), (w, "∂L/∂w", grad), (f"{w} ∂{grad}",), (w,)
+        return ((w,),)
+
+    def label_lines(self, layer: int, dst: int, src: int, form: int) -> tuple[str, ...]:
+        got = self.label_forms(layer, dst, src)[form]
+        assert got is not None
+        return got
 
     # -- layout ------------------------------------------------------------------------------------
-    def content(self, long: bool) -> Content:
+    def content(self) -> Content:
         v = self.view
         assert v is not None
         spec, sizes = v.spec, v.spec.sizes
@@ -235,21 +242,36 @@ class NetDiagram(Widget, can_focus=True):
         full_w.append(max(len(loss_text), len(self._loss_title()), len(NUMBER)) + 4)
         rows_n.append(1)
         compact_w.append(max(len(loss_text), len(NUMBER)) + 2)
-        L = spec.layers
-        label_w = [0] + [max([len(self.weight_label(layer, d, s, long)) for d in range(min(sizes[layer], 12))
-                              for s in range(min(sizes[layer - 1], 12))] + [len(NUMBER)]) + 2
-                         for layer in range(1, L + 1)]
+        forms = [()] + [self._layer_forms(layer) for layer in range(1, spec.layers + 1)]
+        label_w = [f[0][0] if f else 0 for f in forms]  # type: ignore[index]
         loss_label = max(len(f"y {v4(float(t))}") for t in spec.y[v.row]) + 1
-        return Content(tuple(sizes), tuple(full_w), tuple(rows_n), tuple(compact_w), tuple(label_w), loss_label)
+        return Content(tuple(sizes), tuple(full_w), tuple(rows_n), tuple(compact_w), tuple(label_w), loss_label,
+                       tuple(forms))
+
+    def _layer_forms(self, layer: int) -> tuple[tuple[int, int] | None, ...]:
+        """(width with padding, rows) of each form of a layer's labels: the widest of its (shown) weights,
+        never narrower than any 4-digit figure, so that the gaps stay put as the weights change."""
+        v = self.view
+        assert v is not None
+        sizes = v.spec.sizes
+        every = [self.label_forms(layer, d, s) for d in range(min(sizes[layer], 12))
+                 for s in range(min(sizes[layer - 1], 12))]
+        out: list[tuple[int, int] | None] = []
+        for i, form in enumerate(every[0]):
+            if form is None:
+                out.append(None)
+                continue
+            out.append((max([span(f[i] or ("",)) for f in every] + [len(NUMBER) + 2]), len(form)))
+        return tuple(out)
 
     def rows_wanted(self, width: int) -> list[int]:
         """The heights that show every neuron, best first: bordered boxes apart, then touching; one-row
         neurons apart, then touching."""
         if self.view is None:
             return []
-        c = self.content(True)
+        c = self.content()
         tallest = max(c.sizes)
-        return [full_height(c, 1), full_height(c, 0), 2 * tallest - 1, tallest]
+        return [full_height(c, 1, width), full_height(c, 0, width), 2 * tallest - 1, tallest]
 
     def _loss_title(self) -> str:
         v = self.view
@@ -270,12 +292,7 @@ class NetDiagram(Widget, can_focus=True):
         if v is None or self.size.width < 4 or self.size.height < 1:
             return None
         width, height = self.size.width, self.size.height
-        self.long_labels = True
-        layout = plan(self.content(True), width, height, self.offsets)
-        if not layout.labels:
-            shorter = plan(self.content(False), width, height, self.offsets)
-            if shorter.labels:
-                self.long_labels, layout = False, shorter
+        layout = plan(self.content(), width, height, self.offsets)
         for col in layout.columns:  # keep offsets as the layout normalised them
             if col.layer in self.offsets:
                 self.offsets[col.layer] = col.offset
