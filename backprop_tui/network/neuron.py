@@ -14,7 +14,7 @@ from backprop_tui.network import formulas as F
 from backprop_tui.network.engine import NetTrace, Pass
 from backprop_tui.network.reveal import NEVER, Reveal
 from backprop_tui.network.spec import Spec
-from backprop_tui.numbers import full, short
+from backprop_tui.numbers import full, plural, short
 
 MAX_TERMS = 6  # a substituted sum shows at most this many terms
 MAX_WEIGHT_ROWS = 12  # incoming weights listed in the detail, then `… k more`
@@ -124,7 +124,7 @@ def _input_lines(ctx: Ctx, unit: int) -> list[Line]:
 
 def _loss_lines(ctx: Ctx) -> list[Line]:
     spec, L = ctx.spec, ctx.spec.layers
-    out = [Line(f"L · the loss ({spec.loss}) over all {len(spec.x)} rows", "head")]
+    out = [Line(f"L · the loss ({spec.loss}) over all {plural(len(spec.x), 'row')}", "head")]
     if not ctx.known("loss", 0):
         return [*out, ctx.pending("L", "loss", 0, 0)]
     text = F.loss_numbers(spec.loss, spec.output, ctx.p.acts[L], spec.y)

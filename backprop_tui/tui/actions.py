@@ -160,8 +160,8 @@ class DialogActions(Base):
         return self.is_screen_installed(NETWORK)
 
     def action_no_network(self) -> None:
-        self.notify("w goes back to a network: none is open yet. Open a network spec (.toml) or a PyTorch model "
-                    "file with o, or pick a network preset with t", severity="warning")
+        self.notify("w goes back to a network: none is open yet. Open a network spec (.toml, such as "
+                    "examples/xor.toml) or a PyTorch model file with o", severity="warning")
 
     def action_network(self) -> None:
         if self.has_network and len(self.screen_stack) == 1:

@@ -100,6 +100,8 @@ class BackgroundBuild(Base):
             lines = text.count("\n") + 1
             what = "unrolling its loops" if _LOOP.search(text) else f"{lines:,} lines"
             self.error_line.show(f"building the program ({what})… the app stays usable; ctrl+q quits")
+            if self.state is None:  # nothing drawn yet: the graph says what is coming, not "no program"
+                self.graph.set_waiting(f"building the program ({what})…")
         for_level, lay_out = self.program_for_level, self.layout_job()
         in_background(self, lambda: build_parts(text, for_level, lay_out),
                       lambda result: self._built(request, text, check, result))

@@ -103,7 +103,7 @@ class UnsavedWork(Base):
         from backprop_tui.tui.screens.unsaved import DISCARD, SAVE, UnsavedDialog
 
         what = ("Training is running: the weights it reaches are not saved" if net.training
-                else "The network's trained weights are not saved")
+                else "The network's weights have changed (training or u) and are not saved")
 
         def answered(choice: str | None) -> None:
             if choice == DISCARD:

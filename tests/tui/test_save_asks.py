@@ -137,7 +137,7 @@ async def test_ctrl_q_after_training_asks_and_discard_quits(make_app, tmp_path: 
         await train(screen, pilot)
         await pilot.press("ctrl+q")
         await pilot.pause()
-        assert isinstance(app.screen, UnsavedDialog) and "trained weights are not saved" in app.screen.question
+        assert isinstance(app.screen, UnsavedDialog) and "weights have changed" in app.screen.question
         await pilot.press("escape")  # cancel: still there, still trained
         await pilot.pause()
         assert app.screen is screen and screen.unsaved_training and app.is_running

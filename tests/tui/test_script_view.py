@@ -146,6 +146,7 @@ async def test_a_long_loop_builds_off_the_ui_thread(make_app, monkeypatch) -> No
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert app.building and "unrolling its loops" in str(app.error_line.render())
+        assert "building the program" in app.graph.placeholder  # not "no program yet"
         await pilot.press("question_mark")  # a key is answered while it builds
         await pilot.pause()
         assert app.screen.__class__.__name__ == "HelpScreen"
