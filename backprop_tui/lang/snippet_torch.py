@@ -18,7 +18,7 @@ from backprop_tui import limits
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref
 from backprop_tui.lang.program import Print, Query
-from backprop_tui.lang.source_text import SourceText, dotted_path
+from backprop_tui.lang.source_text import SourceText, dotted_path, names_in
 
 # torch's own words (torch 2.13), checked against real torch by tests/lang/test_snippet.py
 TORCH_OF_NO_GRAD = "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -80,6 +80,15 @@ class TorchGraph(SourceText):
         self.freed_by = "torch.autograd.grad call"  # what freed the graph last (for torch's message's hint)
         self.query_work = 0  # graph nodes walked by the queries so far (limits.QUERY_WORK)
         self.queried: set[str] = set()  # the outputs queried so far
+        self._names_in: dict[int, tuple[ast.AST, list[ast.Name]]] = {}
+
+    def names_of(self, node: ast.AST) -> list[ast.Name]:
+        """source_text.names_in(node), walked once however often its statement is read (a loop body's line
+        is read once per iteration); the list holds the nodes, whose `id` the reader renames."""
+        got = self._names_in.get(id(node))
+        if got is None or got[0] is not node:  # the node is kept with its list: its id is never reused
+            got = self._names_in[id(node)] = (node, names_in(node))
+        return got[1]
 
     def dotted(self, node: ast.expr) -> str | None:
         """`torch.autograd.grad` -> its full path when the chain starts at an imported name, else None."""
