@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from backprop_tui import limits
 from backprop_tui.errors import BadInput
-from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref
+from backprop_tui.lang.expr import Assignment, Expr, Op, Ref
 from backprop_tui.lang.program import Print, Query
 from backprop_tui.lang.source_text import SourceText, dotted_path, names_in
 
@@ -240,26 +240,24 @@ class TorchGraph(SourceText):
 
     def add_graph(self, expr: Expr) -> object:
         """Register the expression's ops that require grad as graph nodes; returns the root's node."""
-        requires: dict[int, bool] = {}
-        stack: list[tuple[Expr, bool]] = [(expr, False)]
+        requires: dict[int, bool] = {}  # each operation's (a name's is its tensor's, a number's False)
+        tensors = self.tensors
+        stack: list[tuple[Op, bool]] = [(expr, False)] if isinstance(expr, Op) else []
         while stack:
             node, done = stack.pop()
-            if isinstance(node, Num):
-                requires[id(node)] = False
-            elif isinstance(node, Ref):
-                requires[id(node)] = self.tensors[node.name].requires
-            elif not done:
+            if not done:
                 stack.append((node, True))
-                stack.extend((a, False) for a in node.args)
-            else:
-                requires[id(node)] = any(requires[id(a)] for a in node.args)
-                if requires[id(node)]:
-                    kids = []
-                    for a in node.args:
-                        if isinstance(a, Ref) and requires[id(a)]:
-                            kids.append(self.tensors[a.name].node)
-                        elif isinstance(a, Op) and requires[id(a)]:
-                            kids.append(id(a))
-                    self.children[id(node)] = kids
-                    self.saves[id(node)] = node.op not in NOT_SAVED
+                stack.extend([(a, False) for a in node.args if isinstance(a, Op)])
+                continue
+            kids = []
+            for a in node.args:
+                if isinstance(a, Ref):
+                    if tensors[a.name].requires:
+                        kids.append(tensors[a.name].node)
+                elif isinstance(a, Op) and requires[id(a)]:
+                    kids.append(id(a))
+            requires[id(node)] = bool(kids)
+            if kids:
+                self.children[id(node)] = kids
+                self.saves[id(node)] = node.op not in NOT_SAVED
         return id(expr)

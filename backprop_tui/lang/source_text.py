@@ -48,6 +48,8 @@ class SourceText:
                     extras.append(extra)
             table = self._extra[line] = (starts, extras)
         starts, extras = table
+        if not starts or byte_offset < starts[0]:  # before the line's first non-ASCII character
+            return 0
         i = bisect.bisect_right(starts, byte_offset)
         return extras[i - 1] if i else 0
 
