@@ -175,7 +175,7 @@ def main() -> int:
             for n, make in cases:
                 seconds, result, loops = best_of(make())
                 times.append(seconds)
-                runs = f", a run of {loops}" if loops > 1 else ""
+                runs = f", mean of {loops} runs" if loops > 1 else ""
                 print(f"  {name:30} n={n:>10,}  {seconds * 1e3:9.2f} ms  ({result}{runs})", flush=True)
             ratios = [b / a if a > 0 else 0.0 for a, b in itertools.pairwise(times)]
             worst = max(worst, *ratios)
