@@ -6,6 +6,9 @@
 Each input is read the way the tool reads it (parse_program + build_trace for programs, which is what
 `trace` and the app do before torch; load_spec for specs and their CSV), valid or refused, and timed in
 CPU seconds of this process (so that other work on a shared machine does not count), the best of 3 runs.
+An input read in a few milliseconds (those refused at once, such as deep nesting in a snippet) is timed
+over enough runs back to back to fill MIN_SECONDS of CPU, and the figure is one run's share: a single
+run of a few ms is timer and scheduler noise, whose ratios (3.3 for a 2.7 ms run) meant nothing.
 Prints the seconds per size and the ratio of each doubling; exits 1 if a ratio exceeds 2.5. Then prints
 the memory a trace holds (tracemalloc) for the trace benchmark's program.
 """
@@ -32,6 +35,8 @@ from backprop_tui.lang import parse_program  # noqa: E402
 from backprop_tui.network.spec import load_spec, parse_spec  # noqa: E402
 
 MAX_RATIO = 2.5
+MIN_SECONDS = 0.2  # a figure below this is timed over several runs: one run of a few ms is timer noise
+LOOPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 SNIPPET_HEAD = "import torch\nx = torch.tensor(1., requires_grad=True)\n"
 SPEC_HEAD = '[network]\nsizes = [2, 2]\noutput = "sigmoid"\nloss = "mse"\nlr = 0.5\n'
 
@@ -113,21 +118,33 @@ def inputs(scale: float, folder: Path) -> dict[str, list[Case]]:
     return table
 
 
-def best_of(run: Callable[[], str], repeats: int = 3) -> tuple[float, str]:
-    """CPU seconds of this process (other processes on a shared machine do not count), best of `repeats`."""
-    best, result = float("inf"), ""
-    for _ in range(repeats):
-        gc.collect()
-        gc.disable()  # as the headless commands run (cli.main): collections are not the input's cost
-        start = time.process_time()
-        try:
+def timed(run: Callable[[], str], loops: int) -> tuple[float, str]:
+    """CPU seconds of one run, averaged over `loops` runs back to back."""
+    result = ""
+    gc.collect()
+    gc.disable()  # as the headless commands run (cli.main): collections are not the input's cost
+    start = time.process_time()
+    try:
+        for _ in range(loops):
             result = run()
-        finally:
-            best = min(best, time.process_time() - start)
-            gc.enable()
-        if best > 5.0:  # long enough that noise is small against it
+    finally:
+        seconds = (time.process_time() - start) / loops
+        gc.enable()
+    return seconds, result
+
+
+def best_of(run: Callable[[], str], repeats: int = 3) -> tuple[float, str, int]:
+    """CPU seconds of this process (other processes on a shared machine do not count), best of `repeats`;
+    a run shorter than MIN_SECONDS is timed over enough runs back to back to fill MIN_SECONDS."""
+    for loops in LOOPS:  # as timeit's autorange: the first number of runs that fills MIN_SECONDS
+        seconds, result = timed(run, loops)
+        if seconds * loops >= MIN_SECONDS:
             break
-    return best, result
+    times = [seconds]
+    while len(times) < repeats and min(times) <= 5.0:  # past 5 s, noise is small against it
+        seconds, result = timed(run, loops)
+        times.append(seconds)
+    return min(times), result, loops
 
 
 def memory_per_step() -> str:
@@ -156,9 +173,10 @@ def main() -> int:
                 continue
             times = []
             for n, make in cases:
-                seconds, result = best_of(make())
+                seconds, result, loops = best_of(make())
                 times.append(seconds)
-                print(f"  {name:30} n={n:>10,}  {seconds * 1e3:9.1f} ms  ({result})", flush=True)
+                runs = f", mean of {loops} runs" if loops > 1 else ""
+                print(f"  {name:30} n={n:>10,}  {seconds * 1e3:9.2f} ms  ({result}{runs})", flush=True)
             ratios = [b / a if a > 0 else 0.0 for a, b in itertools.pairwise(times)]
             worst = max(worst, *ratios)
             verdict = "ok" if max(ratios) <= MAX_RATIO else "SUPER-LINEAR"

@@ -160,12 +160,18 @@ def _render_fast(node: Expr, leaf: Leaf | None, count: list[int]) -> tuple[str, 
 
 
 def _render_deep(root: Expr, leaf: Leaf | None, budget: int) -> str | None:
+    """None once more than `budget` pieces are out when a node is taken. `lowest` is the stack index of the
+    node taken last, and `pending` the pieces above it: all of them are out before it is taken, so
+    len(out) + pending > budget already means None (a 100,000-term sum's left spine pushes its " + "s
+    before any piece is out: without this it was walked to the bottom to give None)."""
     out: list[str] = []
     stack: list[Expr | str] = [root]
+    lowest, pending = 0, 0
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             out.append(item)
+            pending -= 1
             continue
         if len(out) > budget:
             return None
@@ -176,7 +182,15 @@ def _render_deep(root: Expr, leaf: Leaf | None, budget: int) -> str | None:
         elif isinstance(item, Ref):
             out.append(item.name)
         elif isinstance(item, Op):
+            below = len(stack)
             _push_op(item, stack, leaf)
+            if below == lowest:  # the lowest node was taken: the lowest of its parts takes its place
+                lowest = next((i for i in range(below, len(stack)) if not isinstance(stack[i], str)), -1)
+                pending = -1 if lowest < 0 else sum(isinstance(x, str) for x in stack[lowest + 1:])
+            else:
+                pending += sum(isinstance(x, str) for x in stack[below:])
+            if lowest >= 0 and len(out) + pending > budget:
+                return None
     return "".join(out)
 
 

@@ -13,7 +13,7 @@ from backprop_tui.engine.evaluate import Local, evaluate
 from backprop_tui.engine.rules import RULES
 from backprop_tui.engine.step import Step
 from backprop_tui.errors import BadInput
-from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, postorder
+from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref, postorder, size
 from backprop_tui.lang.program import Program
 from backprop_tui.numbers import short
 
@@ -195,7 +195,7 @@ def forward_formula(a: Assignment, values: dict[str, float], aliases: dict[tuple
     numbers = S.render(a.expr, _substitute(values, aliases, root=None, skip=a.expr))
     value = short(values[a.name])
     if shape is None or numbers is None:
-        return f"{a.name} = ({len(postorder(a.expr))} terms) = {value}"
+        return f"{a.name} = ({size(a.expr)} terms) = {value}"
     if numbers == value or isinstance(a.expr, Ref):
         return f"{a.name} = {shape} = {value}"
     return f"{a.name} = {shape} = {numbers} = {value}"
@@ -213,7 +213,7 @@ def _forward_by_template(a: Assignment, shorts: _ShortValues, templates: Templat
     numbers_t = templates.render(key, canon.expr, canon, signs, False, 4000)
     value = shorts[a.name]
     if shape_t is None or numbers_t is None:
-        return f"{a.name} = ({len(postorder(a.expr))} terms) = {value}"
+        return f"{a.name} = ({size(a.expr)} terms) = {value}"
     shape = fill(shape_t, a.reads, a.name)  # type: ignore[arg-type]
     numbers = fill(numbers_t, [shorts[n] for n in a.reads], value)
     if numbers == value:

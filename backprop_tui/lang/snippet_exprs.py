@@ -143,18 +143,18 @@ class Expressions(TorchGraph):
         return isinstance(node, ast.Name) and node.id not in self.tensors and node.id not in self.queries
 
     def build(self, node: ast.expr, kids: list[tuple[Expr, bool]]) -> tuple[Expr, bool]:
+        if isinstance(node, ast.BinOp):  # placed at its operator
+            name, symbol = _BINARY[type(node.op)]
+            (left, lt), (right, rt) = kids
+            at = self.operator_node(node, symbol)
+            op_line, op_col = self.where(at)
+            return Op(name, (left, right), op_line, op_col), lt or rt
         line, col = self.where(node)
         if isinstance(node, ast.Constant):
             return Num(self.float_of(node), line, col), False
         if isinstance(node, ast.Name):
             self.use(node)
             return Ref(node.id, line, col), True
-        if isinstance(node, ast.BinOp):
-            name, symbol = _BINARY[type(node.op)]
-            (left, lt), (right, rt) = kids
-            at = self.operator_node(node, symbol)
-            op_line, op_col = self.where(at)
-            return Op(name, (left, right), op_line, op_col), lt or rt
         if isinstance(node, ast.UnaryOp):
             (inner, tensor), = kids
             if isinstance(node.op, ast.UAdd):

@@ -18,6 +18,7 @@ from backprop_tui.lang.script import Ask, Backward, ScriptProgram
 from backprop_tui.lang.snippet_grads import IN_PLACE_METHODS, IN_PLACE_OPS
 from backprop_tui.lang.snippet_torch import TENSOR
 from backprop_tui.lang.snippet_values import Values, grad_owner, leaf_target
+from backprop_tui.lang.source_text import assignments_in
 
 
 class Script(Values):
@@ -32,11 +33,10 @@ class Script(Values):
 
     # -- the program --------------------------------------------------------------------------------
     def read(self, tree: ast.Module, output: str | None) -> Program:
-        for node in ast.walk(tree):  # names assigned in loop bodies too: for "used before it is defined"
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        self.later.setdefault(target.id, target.lineno)
+        for node in assignments_in(tree):  # names assigned in loop bodies too: for "used before it is defined"
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.later.setdefault(target.id, target.lineno)
         return super().read(tree, output)
 
     def program(self, output: str | None) -> Program:
@@ -79,8 +79,9 @@ class Script(Values):
         names = self._names.get(id(stmt))
         if names is None:
             roots: list[ast.AST] = [stmt.target, stmt.iter] if isinstance(stmt, ast.For) else \
-                list(stmt.items) if isinstance(stmt, ast.With) else [stmt]
-            names = self._names[id(stmt)] = [(n, n.id) for r in roots for n in ast.walk(r) if isinstance(n, ast.Name)]
+                list(stmt.items) if isinstance(stmt, ast.With) else \
+                [*stmt.targets, stmt.value] if isinstance(stmt, ast.Assign) else [stmt]
+            names = self._names[id(stmt)] = [(n, n.id) for r in roots for n in self.names_of(r)]
         for node, orig in names:
             if isinstance(node.ctx, ast.Store) and isinstance(stmt, ast.Assign):
                 node.id = f"{orig}@{self.iteration}" if self.loop and orig in self.loop[1] else orig
@@ -105,8 +106,7 @@ class Script(Values):
         line, col = self.where(stmt)
         limits.check("LOOP_ITERATIONS", self.loop_iterations, "the number of loop iterations (all loops, "
                      "unrolled)", "run fewer iterations", line, col, self.source(line))
-        assigned = {t.id for node in ast.walk(stmt) if isinstance(node, ast.Assign)
-                    for t in node.targets if isinstance(t, ast.Name)}
+        assigned = {t.id for node in assignments_in(stmt) for t in node.targets if isinstance(t, ast.Name)}
         self.loops.append((var, stmt.lineno, count))
         self.scripted = True
         for value in bounds:
@@ -221,7 +221,7 @@ class Script(Values):
             raise self.fail(f"`{orig}` is a Python number ({self.numbers[orig]}); a tensor needs another name",
                             target)
         if self.no_grad and orig in self.tensors and self.tensors[orig].leaf and self.tensors[orig].requires \
-                and any(isinstance(n, ast.Name) and n.id == orig for n in ast.walk(value)):
+                and any(n.id == orig for n in self.names_of(value)):
             raise self.fail(f"`{orig} = ...` under torch.no_grad() makes a new tensor that needs no gradient (the "
                             f"next backward() would not reach it); update the leaf in place: {orig} -= ... or "
                             f"{orig}.sub_(...)", target)
@@ -257,8 +257,9 @@ class Script(Values):
         return False
 
     def nonscalar_reads(self, value: ast.expr) -> tuple[int, ...]:
-        return tuple(self.nonscalar[n.id][0] for n in ast.walk(value) if isinstance(n, ast.Name)
-                     and n.id in self.nonscalar)
+        if not self.nonscalar:
+            return ()
+        return tuple(self.nonscalar[n.id][0] for n in self.names_of(value) if n.id in self.nonscalar)
 
     def leaf(self, target: ast.Name, call: ast.Call) -> None:
         arg = call.args[0] if len(call.args) == 1 else None

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from backprop_tui import limits
 from backprop_tui.errors import BadInput
-from backprop_tui.lang.expr import Assignment, Expr, Num, Op, Ref
+from backprop_tui.lang.expr import Assignment, Expr, Op, Ref
 from backprop_tui.lang.program import Print, Query
-from backprop_tui.lang.source_text import SourceText, dotted_path
+from backprop_tui.lang.source_text import SourceText, dotted_path, names_in
 
 # torch's own words (torch 2.13), checked against real torch by tests/lang/test_snippet.py
 TORCH_OF_NO_GRAD = "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -80,6 +80,15 @@ class TorchGraph(SourceText):
         self.freed_by = "torch.autograd.grad call"  # what freed the graph last (for torch's message's hint)
         self.query_work = 0  # graph nodes walked by the queries so far (limits.QUERY_WORK)
         self.queried: set[str] = set()  # the outputs queried so far
+        self._names_in: dict[int, tuple[ast.AST, list[ast.Name]]] = {}
+
+    def names_of(self, node: ast.AST) -> list[ast.Name]:
+        """source_text.names_in(node), walked once however often its statement is read (a loop body's line
+        is read once per iteration); the list holds the nodes, whose `id` the reader renames."""
+        got = self._names_in.get(id(node))
+        if got is None or got[0] is not node:  # the node is kept with its list: its id is never reused
+            got = self._names_in[id(node)] = (node, names_in(node))
+        return got[1]
 
     def dotted(self, node: ast.expr) -> str | None:
         """`torch.autograd.grad` -> its full path when the chain starts at an imported name, else None."""
@@ -231,26 +240,24 @@ class TorchGraph(SourceText):
 
     def add_graph(self, expr: Expr) -> object:
         """Register the expression's ops that require grad as graph nodes; returns the root's node."""
-        requires: dict[int, bool] = {}
-        stack: list[tuple[Expr, bool]] = [(expr, False)]
+        requires: dict[int, bool] = {}  # each operation's (a name's is its tensor's, a number's False)
+        tensors = self.tensors
+        stack: list[tuple[Op, bool]] = [(expr, False)] if isinstance(expr, Op) else []
         while stack:
             node, done = stack.pop()
-            if isinstance(node, Num):
-                requires[id(node)] = False
-            elif isinstance(node, Ref):
-                requires[id(node)] = self.tensors[node.name].requires
-            elif not done:
+            if not done:
                 stack.append((node, True))
-                stack.extend((a, False) for a in node.args)
-            else:
-                requires[id(node)] = any(requires[id(a)] for a in node.args)
-                if requires[id(node)]:
-                    kids = []
-                    for a in node.args:
-                        if isinstance(a, Ref) and requires[id(a)]:
-                            kids.append(self.tensors[a.name].node)
-                        elif isinstance(a, Op) and requires[id(a)]:
-                            kids.append(id(a))
-                    self.children[id(node)] = kids
-                    self.saves[id(node)] = node.op not in NOT_SAVED
+                stack.extend([(a, False) for a in node.args if isinstance(a, Op)])
+                continue
+            kids = []
+            for a in node.args:
+                if isinstance(a, Ref):
+                    if tensors[a.name].requires:
+                        kids.append(tensors[a.name].node)
+                elif isinstance(a, Op) and requires[id(a)]:
+                    kids.append(id(a))
+            requires[id(node)] = bool(kids)
+            if kids:
+                self.children[id(node)] = kids
+                self.saves[id(node)] = node.op not in NOT_SAVED
         return id(expr)

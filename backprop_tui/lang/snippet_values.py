@@ -34,7 +34,7 @@ class Values(Grads):
         value = stmt.value
         literal = isinstance(value, ast.Constant) or (isinstance(value, ast.UnaryOp) and
                                                       isinstance(value.operand, ast.Constant))
-        reads = [n for n in ast.walk(value) if isinstance(n, ast.Name)]
+        reads = self.names_of(value)
         if not (literal or (reads and all(n.id in self.numbers for n in reads))):
             return False
         number = self.fold(value)

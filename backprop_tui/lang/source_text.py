@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+from collections import deque
 
 from backprop_tui.errors import BadInput
 
@@ -47,6 +48,8 @@ class SourceText:
                     extras.append(extra)
             table = self._extra[line] = (starts, extras)
         starts, extras = table
+        if not starts or byte_offset < starts[0]:  # before the line's first non-ASCII character
+            return 0
         i = bisect.bisect_right(starts, byte_offset)
         return extras[i - 1] if i else 0
 
@@ -78,3 +81,38 @@ def dotted_path(node: ast.expr, names: dict[str, str]) -> str | None:
     if not isinstance(node, ast.Name) or node.id not in names:
         return None
     return ".".join([names[node.id], *reversed(parts)])
+
+
+def names_in(root: ast.AST) -> list[ast.Name]:
+    """The `ast.Name` nodes under `root`, in ast.walk's order: one pass, and the common nodes of arithmetic
+    handled without ast.walk's per-node generators (a 100,000-term line was walked by ast.walk four times,
+    a third of the time to read it)."""
+    out: list[ast.Name] = []
+    queue: deque[ast.AST] = deque((root,))
+    pop, push, extend = queue.popleft, queue.append, queue.extend
+    while queue:
+        node = pop()
+        kind = type(node)
+        if kind is ast.Name:
+            out.append(node)  # type: ignore[arg-type]
+        elif kind is ast.BinOp:
+            push(node.left)  # type: ignore[attr-defined]
+            push(node.right)  # type: ignore[attr-defined]
+        elif kind is ast.UnaryOp:
+            push(node.operand)  # type: ignore[attr-defined]
+        elif kind is not ast.Constant:
+            extend(ast.iter_child_nodes(node))
+    return out
+
+
+def assignments_in(root: ast.AST) -> list[ast.Assign]:
+    """The `ast.Assign` statements under `root`, in ast.walk's order, without walking into expressions
+    (where no statement can be)."""
+    out: list[ast.Assign] = []
+    queue: deque[ast.AST] = deque((root,))
+    while queue:
+        node = queue.popleft()
+        if isinstance(node, ast.Assign):
+            out.append(node)
+        queue.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, ast.expr))
+    return out
