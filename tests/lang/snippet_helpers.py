@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from pathlib import Path
 
 import pytest
 
@@ -13,27 +14,8 @@ from backprop_tui.engine.trace import build_trace
 from backprop_tui.errors import BadInput
 from backprop_tui.lang.load import parse_program
 
-# ../shared/acceptance/seed_snippet.py, verbatim (the file itself is read where it exists: `acceptance`)
-SEED_TEXT = """import torch
-# import torch.autograd
-x =torch.tensor(1.)
-w1 = torch.tensor(2.,requires_grad=True)
-b1 = torch.tensor(1.)
-w2 = torch.tensor(2.,requires_grad=True)
-b2 = torch.tensor(1.)
-
-y1 = x*w1+b1
-y2 = y1*w2+b2
-
-dy2_dy1 = torch.autograd.grad(y2,[y1],retain_graph=True)[0]
-dy1_dw1 = torch.autograd.grad(y1,[w1],retain_graph=True)[0]
-
-dy2_dw1 = torch.autograd.grad(y2,[w1],retain_graph=True)[0]
-
-print(dy2_dy1)
-print(dy1_dw1)
-print(dy2_dw1)
-"""
+# the post's snippet verbatim (vendored from ../shared/acceptance; tests/test_acceptance_copies.py checks)
+SEED_TEXT = (Path(__file__).resolve().parent.parent / "acceptance" / "seed_snippet.py").read_text()
 
 
 def run_torch(source: str) -> tuple[list[str], str | None]:
