@@ -180,7 +180,7 @@ async def test_ctrl_q_while_training_asks_and_save_first_keeps_the_weights_reach
     kept = tmp_path / "midway.toml"
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_network(app, pilot, tmp_path)
-        screen.query_one("#net-epochs", Input).value = "100000"
+        screen.query_one("#net-epochs", Input).value = "5000000"  # minutes of work: still running when asked
         await pilot.press("t")
         await until(pilot, lambda: screen.epoch > 5)
         await pilot.press("ctrl+q")
@@ -188,7 +188,7 @@ async def test_ctrl_q_while_training_asks_and_save_first_keeps_the_weights_reach
         assert isinstance(app.screen, UnsavedDialog) and "Training is running" in app.screen.question
         await pilot.press("s")  # stops the run, then asks for the name
         await until(pilot, lambda: isinstance(app.screen, PromptDialog))
-        assert not screen.training and screen.last_result.epochs < 100000
+        assert not screen.training and screen.last_result.epochs < 5000000
         await type_path(app, pilot, kept)
     assert not app.is_running
     from backprop_tui.network.spec import load_spec
