@@ -24,6 +24,7 @@ from backprop_tui.circuit import Canvas, Detail, Span, Structure, draw
 from backprop_tui.circuit.fit import Plan, one_to_one, plan
 from backprop_tui.tui.messages import GraphPlanned, NodeSelected
 from backprop_tui.tui.state import StepState
+from backprop_tui.tui.widgets.styles import CachedComponentStyles
 
 # (dark theme, light theme): distinct from $success (✓), $warning (pending), $accent (the current step)
 GRAPH_COLOURS = {
@@ -41,7 +42,7 @@ def graph_theme_variables(dark: bool) -> dict[str, str]:
     return {name: pair[0 if dark else 1] for name, pair in GRAPH_COLOURS.items()}
 
 
-class GraphView(ScrollView, can_focus=True):
+class GraphView(CachedComponentStyles, ScrollView, can_focus=True):
     """The circuit at step k: values above the wires, gradients below, ∂ where each wire enters."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -82,7 +83,6 @@ class GraphView(ScrollView, can_focus=True):
         self.placeholder = "no program yet: type one in the editor (e)"
         self._hot_labels: set[tuple[str, object]] = set()
         self._hot_wires: set[object] = set()
-        self._styles: dict[str, Style] = {}
         self._pad = (0, 0)  # cells left and above the drawing, where it is smaller than the panel
         self._frame: tuple[int, Style] | None = None
         self._anchor: str | None = None  # the node last scrolled into view (the step's, or one found)
@@ -210,16 +210,6 @@ class GraphView(ScrollView, can_focus=True):
         # the panel changes height as the step panel's text does: keep the node last brought into view there
         if self._anchor is not None:
             self.scroll_to_node(self._anchor)
-
-    def notify_style_update(self) -> None:
-        self._styles = {}
-        super().notify_style_update()
-
-    def _st(self, name: str) -> Style:
-        got = self._styles.get(name)
-        if got is None:
-            got = self._styles[name] = self.get_component_rich_style(name)
-        return got
 
     # -- drawing -----------------------------------------------------------------------------------
     def render_lines(self, crop: Region) -> list[Strip]:

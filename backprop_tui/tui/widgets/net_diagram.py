@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from rich.style import Style
 from textual import events
 from textual.message import Message
 from textual.strip import Strip
@@ -27,6 +26,7 @@ from backprop_tui.network.spec import Spec
 from backprop_tui.tui.net_canvas import Canvas
 from backprop_tui.tui.net_labels import span
 from backprop_tui.tui.net_layout import Content, Layout, Slot, full_height, plan, scroll_to, window
+from backprop_tui.tui.widgets.styles import CachedComponentStyles
 
 POSITIVE, NEGATIVE = "#2f8fd8", "#f59322"  # TensorFlow Playground's blue and orange
 NUMBER = "−0.0000"  # the width of a 4-significant-digit figure, for widths that do not jump
@@ -56,7 +56,7 @@ class View:
     epoch: int = 0
 
 
-class NetDiagram(Widget, can_focus=True):
+class NetDiagram(CachedComponentStyles, Widget, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "diagram--box", "diagram--current", "diagram--cursor", "diagram--name", "diagram--unknown",
         "diagram--hot", "diagram--bad", "diagram--marker", "diagram--text", "diagram--ask",
@@ -86,7 +86,6 @@ class NetDiagram(Widget, can_focus=True):
         self.offsets: dict[int, int] = {}
         self.layout_: Layout | None = None
         self._rows: list[Strip] | None = None
-        self._styles: dict[str, Style] = {}
 
     # -- attributes down ---------------------------------------------------------------------------
     def show(self, view: View) -> None:
@@ -99,15 +98,8 @@ class NetDiagram(Widget, can_focus=True):
         self._rows = None
 
     def notify_style_update(self) -> None:
-        self._styles = {}
         self._rows = None
         super().notify_style_update()
-
-    def _st(self, name: str) -> Style:
-        got = self._styles.get(name)
-        if got is None:
-            got = self._styles[name] = self.get_component_rich_style(name)
-        return got
 
     def _keep_cursor_visible(self) -> None:
         v = self.view

@@ -12,13 +12,14 @@ from textual.strip import Strip
 
 from backprop_tui.numbers import short
 from backprop_tui.tui.state import StepState
+from backprop_tui.tui.widgets.styles import CachedComponentStyles
 
 # the check before torch's figure: at 80 columns the mark stays in view and the figure can scroll
 HEADERS = ("name", "value", "grad", "ok", "torch grad")
 ESSENTIAL = 3  # name, value, grad: always whole; the columns after them show only where they fit whole
 
 
-class VariableTable(ScrollView, can_focus=False):
+class VariableTable(CachedComponentStyles, ScrollView, can_focus=False):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "table--header", "table--current", "table--selected", "table--ok", "table--bad", "table--pending",
         "table--unknown", "table--undecided",
@@ -44,7 +45,6 @@ class VariableTable(ScrollView, can_focus=False):
         self.shown = len(HEADERS)  # the columns drawn: the first `shown` of HEADERS (see _fit)
         self.pad = 2  # blanks around each cell: 1 where the essential columns fit whole no other way
         self.names: list[str] = []
-        self._styles: dict[str, Style] = {}
         self._base: Style | None = None
         self._values: dict[str, str] = {}  # each number's text, written once per state
         self._grads: dict[str, str] = {}
@@ -108,17 +108,6 @@ class VariableTable(ScrollView, can_focus=False):
             out.append(Segment(" " + cell + " " * (self.pad - 1), style if text else base))
         return out
 
-    def notify_style_update(self) -> None:
-        self._styles = {}
-        super().notify_style_update()
-
-    def _style(self, name: str) -> Style:
-        """A component's style, looked up once per theme (get_component_rich_style walks the DOM)."""
-        got = self._styles.get(name)
-        if got is None:
-            got = self._styles[name] = self.get_component_rich_style(name)
-        return got
-
     def _text(self, cache: dict, key: object, value: float | None) -> str:
         got = cache.get(key)
         if got is None:
@@ -139,7 +128,7 @@ class VariableTable(ScrollView, can_focus=False):
         st = self.state
         if st is None:
             return Strip.blank(width, base)
-        style = self._style
+        style = self._st
         if y == 0:  # the header stays put while the rows scroll
             head = style("table--header")
             segs = self._cells([(h, head) for h in HEADERS], base)
