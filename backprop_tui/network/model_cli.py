@@ -223,6 +223,20 @@ def once(b: Bound, prints: tuple[Any, ...], env: dict[str, Any], out: IO[str] | 
     return lines
 
 
+def _referee(path: str, checker: Callable[[], RemoteChecker] | None, err: IO[str]) -> RemoteChecker | None:
+    """The torch referee for one command (`checker` in tests), or None once the failure is said on `err`."""
+    try:
+        return (checker or command_checker)()
+    except CheckFailed as e:
+        print(f"backprop-tui: {path}: the torch referee failed: {e}", file=err)
+        return None
+
+
+def _replay_failed(path: str, e: CheckFailed, err: IO[str]) -> int:
+    print(f"backprop-tui: {path}: the torch referee could not replay the file's draws: {e}", file=err)
+    return 1
+
+
 def train_model(path: str, text: str, epochs: int | None, data: str | None, fmt: str = "text",
                 out: IO[str] | None = None, err: IO[str] | None = None, log_every: int | None = None,
                 checker: Callable[[], RemoteChecker] | None = None) -> int:
@@ -230,10 +244,8 @@ def train_model(path: str, text: str, epochs: int | None, data: str | None, fmt:
     from backprop_tui.network.cli import run_training
 
     out, err = out or sys.stdout, err or sys.stderr
-    try:
-        remote = (checker or command_checker)()
-    except CheckFailed as e:
-        print(f"backprop-tui: {path}: the torch referee failed: {e}", file=err)
+    remote = _referee(path, checker, err)
+    if remote is None:
         return 1
     try:
         try:
@@ -248,8 +260,7 @@ def train_model(path: str, text: str, epochs: int | None, data: str | None, fmt:
         except BadInput as e:
             return _fail(e, path, err)
         except CheckFailed as e:
-            print(f"backprop-tui: {path}: the torch referee could not replay the file's draws: {e}", file=err)
-            return 1
+            return _replay_failed(path, e, err)
         text_out = fmt == "text"
         if text_out:
             err.write("\n".join(commentary(path, b)) + "\n")
@@ -331,10 +342,8 @@ def trace_model(path: str, text: str, data: str | None, fmt: str = "text", out: 
     from backprop_tui.network.engine import trace as build_net_trace
 
     out, err = out or sys.stdout, err or sys.stderr
-    try:
-        remote = (checker or command_checker)()
-    except CheckFailed as e:
-        print(f"backprop-tui: {path}: the torch referee failed: {e}", file=err)
+    remote = _referee(path, checker, err)
+    if remote is None:
         return 1
     try:
         try:
@@ -346,8 +355,7 @@ def trace_model(path: str, text: str, data: str | None, fmt: str = "text", out: 
         except BadInput as e:
             return _fail(e, path, err)
         except CheckFailed as e:
-            print(f"backprop-tui: {path}: the torch referee could not replay the file's draws: {e}", file=err)
-            return 1
+            return _replay_failed(path, e, err)
         try:
             net = remote.check_trace(net)
         except CheckFailed as e:
@@ -374,10 +382,8 @@ def expand_model(path: str, text: str, neuron: str, row: int, data: str | None =
     from backprop_tui.network.expand import expand_neuron, parse_neuron
 
     out, err = out or sys.stdout, err or sys.stderr
-    try:
-        remote = (checker or command_checker)()
-    except CheckFailed as e:
-        print(f"backprop-tui: {path}: the torch referee failed: {e}", file=err)
+    remote = _referee(path, checker, err)
+    if remote is None:
         return 1
     try:
         b = load(text, data, None, remote)
@@ -387,8 +393,7 @@ def expand_model(path: str, text: str, neuron: str, row: int, data: str | None =
     except BadInput as e:
         return _fail(e, path, err)
     except CheckFailed as e:
-        print(f"backprop-tui: {path}: the torch referee could not replay the file's draws: {e}", file=err)
-        return 1
+        return _replay_failed(path, e, err)
     finally:
         remote.close()
     out.write(exp.text)

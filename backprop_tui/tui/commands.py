@@ -11,13 +11,18 @@ from textual.widgets import Button, Input
 
 from backprop_tui.tui.presets import PRESETS
 
-ACTIONS: tuple[tuple[str, str, str], ...] = (
+# stepping: the same keys and words on both screens
+STEPPING: tuple[tuple[str, str, str], ...] = (
     ("Next step", "next", "→ / n"),
     ("Previous step", "previous", "← / p"),
     ("First: the start", "first", "home"),
     ("Last step", "last", "end"),
     ("Finish the forward pass", "finish_forward", "f"),
     ("Run through the backward pass", "run_backward", "b"),
+)
+
+ACTIONS: tuple[tuple[str, str, str], ...] = (
+    *STEPPING,
     ("Edit the program", "edit", "e"),
     ("Rebuild the graph now", "rebuild", "ctrl+r"),
     ("Open a program file", "open", "o"),
@@ -34,12 +39,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
 
 
 NETWORK_ACTIONS: tuple[tuple[str, str, str], ...] = (
-    ("Next step", "next", "→ / n"),
-    ("Previous step", "previous", "← / p"),
-    ("First: the start", "first", "home"),
-    ("Last step", "last", "end"),
-    ("Finish the forward pass", "finish_forward", "f"),
-    ("Run through the backward pass", "run_backward", "b"),
+    *STEPPING,
     ("Apply the SGD update", "update", "u"),
     ("Neuron cursor up", "cursor(-1)", "↑"),
     ("Neuron cursor down", "cursor(1)", "↓"),
