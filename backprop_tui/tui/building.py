@@ -96,9 +96,10 @@ class BackgroundBuild(Base):
         self.build_request += 1
         request = self.build_request
         self.building = True
-        if len(text) > BACKGROUND_CHARS or _LOOP.search(text):  # a build that may take a second or more: say so
+        looped = _LOOP.search(text) is not None
+        if len(text) > BACKGROUND_CHARS or looped:  # a build that may take a second or more: say so
             lines = text.count("\n") + 1
-            what = "unrolling its loops" if _LOOP.search(text) else f"{lines:,} lines"
+            what = "unrolling its loops" if looped else f"{lines:,} lines"
             self.error_line.show(f"building the program ({what})… the app stays usable; ctrl+q quits")
             if self.state is None:  # nothing drawn yet: the graph says what is coming, not "no program"
                 self.graph.set_waiting(f"building the program ({what})…")
