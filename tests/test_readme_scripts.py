@@ -28,3 +28,9 @@ def test_the_examples_are_the_snippets_real_torch_checks() -> None:
     torch and compares the printed lines): they must not drift apart."""
     for name in ("backward_twice.py", "sgd_loop.py"):
         assert (ROOT / "examples" / name).read_text() == (ROOT / "tests" / "snippets" / name).read_text()
+
+
+def test_the_posts_mlp_example_is_the_acceptance_copy() -> None:
+    """examples/seed_mlp.py is the post's MLP code as the acceptance cases hold it (tests/acceptance/)."""
+    acceptance = ROOT / "tests" / "acceptance" / "seed_mlp.py"
+    assert (ROOT / "examples" / "seed_mlp.py").read_text() == acceptance.read_text()
