@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.core_helpers import ROOT, run
 from tests.test_readme import README, assert_excerpt, excerpt_after
 
@@ -30,7 +32,7 @@ def test_the_examples_are_the_snippets_real_torch_checks() -> None:
         assert (ROOT / "examples" / name).read_text() == (ROOT / "tests" / "snippets" / name).read_text()
 
 
-def test_the_posts_mlp_example_is_the_acceptance_copy() -> None:
-    """examples/seed_mlp.py is the post's MLP code as the acceptance cases hold it (tests/acceptance/)."""
-    acceptance = ROOT / "tests" / "acceptance" / "seed_mlp.py"
-    assert (ROOT / "examples" / "seed_mlp.py").read_text() == acceptance.read_text()
+@pytest.mark.parametrize(("example", "acceptance"), [("seed_mlp.py", "seed_mlp.py"), ("snippet.py", "seed_snippet.py")])
+def test_the_posts_code_examples_are_the_acceptance_copies(example: str, acceptance: str) -> None:
+    """examples/ holds the post's two code blocks as the acceptance cases hold them (tests/acceptance/)."""
+    assert (ROOT / "examples" / example).read_text() == (ROOT / "tests" / "acceptance" / acceptance).read_text()
